@@ -1,0 +1,142 @@
+/**
+ * Loading vigil.yml: read → YAML parse → schema validation, once, at start. Every problem is collected and
+ * reported with its path and line (`targets[2].metrics[0].path (line 14): ...`), never only the first.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type VigilConfig } from './schema';
+
+export const DEFAULT_CONFIG_FILE = 'vigil.yml';
+
+export interface ConfigIssue {
+  /** e.g. targets[2].metrics[0].path; empty for the whole document. */
+  path: string;
+  message: string;
+  line?: number;
+}
+
+/** A config that cannot be used; `issues` lists every problem. The CLI exits 2 on it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly reason = 'config-invalid';
+  constructor(
+    readonly file: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(
+      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}:\n${issues.map((issue) => `  - ${formatIssue(issue)}`).join('\n')}\nFix them and run \`vigil validate\` again.`,
+    );
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.path === '' ? '' : issue.path;
+  const line = issue.line === undefined ? '' : ` (line ${issue.line})`;
+  return where === '' ? `${issue.message}${line}` : `${where}${line}: ${issue.message}`;
+}
+
+/** ['targets', 2, 'metrics', 0, 'path'] → "targets[2].metrics[0].path". */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** Which file to read: --config, else VIGIL_CONFIG, else ./vigil.yml. */
+export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(explicit ?? env.VIGIL_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+/** Parses and validates config text; throws ConfigError listing every problem. */
+export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((error) => ({
+        path: '',
+        message: `YAML: ${error.message.split('\n')[0]}`,
+        line: lineCounter.linePos(error.pos[0]).line,
+      })),
+    );
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(data);
+  if (result.success) return result.data;
+  throw new ConfigError(file, issuesOf(result.error, (path) => lineOf(doc, lineCounter, path)));
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, path: readonly PropertyKey[]) {
+  // Walk up until a node exists: a missing key is reported at its parent's line.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as (string | number)[], true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function issuesOf(error: z.ZodError, line: (path: readonly PropertyKey[]) => number | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const flatten = (issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]) => {
+    const path = [...prefix, ...issue.path];
+    // A union failure says "invalid input": show the most specific branch's problems instead.
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const best = issue.errors.reduce((a, b) => (b.length > 0 && (a.length === 0 || deepest(b) > deepest(a)) ? b : a));
+      if (best.length > 0) {
+        for (const inner of best) flatten(inner, path);
+        return;
+      }
+    }
+    const found = line(path);
+    issues.push({
+      path: formatPath(path),
+      message: describe(issue),
+      ...(found === undefined ? {} : { line: found }),
+    });
+  };
+  for (const issue of error.issues) flatten(issue, []);
+  // The same problem can arrive twice through unions; report it once.
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepest(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(...issues.map((issue) => issue.path.length));
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'invalid_type':
+      return issue.message.startsWith('Invalid input: expected') ? issue.message.replace('Invalid input: ', '') : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** Reads and validates a config file; throws ConfigError (also for a missing/unreadable file). */
+export function loadConfig(file: string): VigilConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : `cannot read it (${code ?? String(error)})`;
+    throw new ConfigError(file, [{ path: '', message: `${why}: pass --config FILE or set VIGIL_CONFIG` }]);
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,58 @@
+import type { MetricUnit } from '../metrics/units';
+
+/** Why a probe failed: short, stable, machine-readable (used as a log field and in the CLI table). */
+export const FAILURE_REASONS = [
+  'timeout', // the per-target timeout fired (also covers a body that trickles in)
+  'dns', // the host name did not resolve
+  'connect', // TCP connect refused / reset / unreachable
+  'tls', // TLS handshake or certificate verification failed
+  'blocked', // the address is link-local / cloud metadata and the target did not allow it
+  'redirects', // more redirects than allowed
+  'body-too-large', // body exceeded the size cap
+  'status', // unexpected HTTP status
+  'duration', // took longer than expect.maxDuration
+  'condition', // an expect.conditions entry did not hold
+  'parse', // the body was not valid JSON / Prometheus text
+  'extract', // a metric's path or query found nothing
+  'deadline', // the run ended (Lambda deadline) before this target finished
+  'error', // anything else (a bug or an unexpected network error); detail says what
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** HTTP timing phases in milliseconds, summed over redirects (blackbox_exporter semantics). */
+export interface Phases {
+  dnsLookupMs: number;
+  connectMs: number;
+  tlsHandshakeMs: number;
+  timeToFirstByteMs: number;
+  transferMs: number;
+}
+
+/** One value extracted from a body: a JSON field or one PromQL result series. */
+export interface ExtractedValue {
+  metric: string;
+  unit: MetricUnit;
+  value: number;
+  /** Extra dimensions besides Target (e.g. method=GET from `sum by (method)`). */
+  dimensions: Record<string, string>;
+}
+
+export interface ProbeResult {
+  target: string;
+  type: 'http' | 'json' | 'prometheus';
+  success: boolean;
+  reason?: FailureReason;
+  /** Human-readable explanation, e.g. `$.goroutines (5234) < 5000`. Never contains secrets. */
+  detail?: string;
+  /** When the probe started; every datum of this probe carries it. */
+  timestamp: Date;
+  durationMs: number;
+  statusCode?: number;
+  phases?: Phases;
+  certExpiryDays?: number;
+  redirects?: number;
+  bodyBytes?: number;
+  values: ExtractedValue[];
+  /** Non-fatal problems worth reporting, e.g. a `by` cut to the cardinality limit. */
+  warnings: string[];
+}
