@@ -1,47 +1,96 @@
 /**
- * Limit-safe text helpers. Vendors count differently: WeCom/DingTalk/Feishu/SNS in UTF-8 bytes, Telegram/Discord/
- * Slack in characters. Cuts never split a multi-byte character or a surrogate pair.
+ * Limit-safe text helpers. Vendors count differently: WeCom/DingTalk/Feishu/SNS in UTF-8 bytes, Discord/Slack in
+ * characters (code points), Telegram in UTF-16 code units (its entity offsets are UTF-16). Cuts happen on grapheme
+ * cluster boundaries: never inside a multi-byte character, a surrogate pair, a ZWJ emoji sequence or a flag.
  */
+
+/** A way of measuring text; every one is additive over grapheme clusters. */
+export type Measure = (text: string) => number;
 
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** Length in Unicode code points (what Telegram, Discord and Slack count as characters). */
+/** Length in Unicode code points (what Discord and Slack count as characters). */
 export function charLength(text: string): number {
   let count = 0;
   for (const _ of text) count++;
   return count;
 }
 
-/** Cuts `text` to at most `maxBytes` UTF-8 bytes including `suffix`, on a code point boundary. */
-export function truncateBytes(text: string, maxBytes: number, suffix = '…'): string {
-  if (byteLength(text) <= maxBytes) return text;
-  const budget = maxBytes - byteLength(suffix);
-  if (budget <= 0) return sliceBytes(suffix, maxBytes);
-  return sliceBytes(text, budget) + suffix;
+/** Length in UTF-16 code units (what Telegram counts; never less than charLength, so also a safe upper bound). */
+export function utf16Length(text: string): number {
+  return text.length;
 }
 
-/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`. */
-export function sliceBytes(text: string, maxBytes: number): string {
-  let bytes = 0;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** The longest prefix of `text` that ends on a grapheme boundary and measures at most `max`. */
+export function sliceTo(text: string, max: number, measure: Measure): string {
+  if (max <= 0) return '';
+  if (measure(text) <= max) return text;
+  let used = 0;
   let end = 0;
-  for (const ch of text) {
-    const size = byteLength(ch);
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    end += ch.length;
+  for (const { segment } of graphemes.segment(text)) {
+    const size = measure(segment);
+    if (used + size > max) break;
+    used += size;
+    end += segment.length;
   }
   return text.slice(0, end);
 }
 
+/** Cuts `text` to at most `max` (by `measure`) including `suffix`, on a grapheme boundary. */
+export function truncateTo(text: string, max: number, measure: Measure, suffix = '…'): string {
+  if (measure(text) <= max) return text;
+  const budget = max - measure(suffix);
+  if (budget <= 0) return sliceTo(suffix, max, measure);
+  return sliceTo(text, budget, measure) + suffix;
+}
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`. */
+export function sliceBytes(text: string, maxBytes: number): string {
+  return sliceTo(text, maxBytes, byteLength);
+}
+
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes including `suffix`, on a character boundary. */
+export function truncateBytes(text: string, maxBytes: number, suffix = '…'): string {
+  return truncateTo(text, maxBytes, byteLength, suffix);
+}
+
 /** Cuts `text` to at most `maxChars` code points including `suffix`. */
 export function truncateChars(text: string, maxChars: number, suffix = '…'): string {
-  if (charLength(text) <= maxChars) return text;
-  const budget = maxChars - charLength(suffix);
-  const chars = [...text];
-  if (budget <= 0) return [...suffix].slice(0, maxChars).join('');
-  return chars.slice(0, budget).join('') + suffix;
+  return truncateTo(text, maxChars, charLength, suffix);
+}
+
+/** Cuts `text` to at most `maxUnits` UTF-16 code units including `suffix`. */
+export function truncateUtf16(text: string, maxUnits: number, suffix = '…'): string {
+  return truncateTo(text, maxUnits, utf16Length, suffix);
+}
+
+/**
+ * Keeps the longest prefix of `items` that `fits` together with a note for the rest. `fits(kept, omitted)` must be
+ * (nearly) monotonic: if k items fit, k-1 items do. At least one item is kept when there is one — renderers cap each
+ * item so that a single one always fits.
+ */
+export function takeWithinBudget<T>(
+  items: readonly T[],
+  fits: (kept: readonly T[], omitted: readonly T[]) => boolean,
+): { kept: T[]; omitted: T[] } {
+  const at = (k: number) => ({ kept: items.slice(0, k), omitted: items.slice(k) });
+  if (items.length === 0 || fits(items, [])) return at(items.length);
+  // Binary search for the largest k that fits, then step down in case the note's own length made it non-monotonic.
+  let low = 1;
+  let high = items.length - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    const { kept, omitted } = at(mid);
+    if (fits(kept, omitted)) low = mid;
+    else high = mid - 1;
+  }
+  let k = low;
+  for (let next = at(k); k > 1 && !fits(next.kept, next.omitted); next = at(k)) k--;
+  return at(k);
 }
 
 /**
@@ -52,27 +101,16 @@ export function joinWithinLimit(
   entries: readonly string[],
   separator: string,
   max: number,
-  measure: (text: string) => number,
+  measure: Measure,
   more: (omitted: number) => string = (omitted) => `+${omitted} more`,
 ): { text: string; omitted: number } {
-  let text = '';
-  for (let i = 0; i < entries.length; i++) {
-    const candidate = text === '' ? entries[i]! : text + separator + entries[i]!;
-    const remaining = entries.length - i - 1;
-    const reserve = remaining > 0 ? measure(separator + more(remaining)) : 0;
-    if (measure(candidate) + reserve > max) {
-      const omitted = entries.length - i;
-      const note = more(omitted);
-      if (text === '') {
-        // Not even one entry fits whole: cut the first one rather than send nothing.
-        const tail = remaining > 0 ? separator + more(remaining) : '';
-        const budget = max - measure(tail);
-        const cut = measure === byteLength ? truncateBytes(entries[i]!, budget) : truncateChars(entries[i]!, budget);
-        return { text: cut + tail, omitted: remaining };
-      }
-      return { text: text + separator + note, omitted };
-    }
-    text = candidate;
+  const join = (kept: readonly string[], omitted: number) =>
+    omitted > 0 ? [...kept, more(omitted)].join(separator) : kept.join(separator);
+  const { kept, omitted } = takeWithinBudget(entries, (k, o) => measure(join(k, o.length)) <= max);
+  if (kept.length === 1 && measure(join(kept, omitted.length)) > max) {
+    // Not even one entry fits whole: cut the first one rather than send nothing.
+    const tail = omitted.length > 0 ? separator + more(omitted.length) : '';
+    return { text: truncateTo(kept[0]!, max - measure(tail), measure) + tail, omitted: omitted.length };
   }
-  return { text, omitted: 0 };
+  return { text: join(kept, omitted.length), omitted: omitted.length };
 }

@@ -1,0 +1,228 @@
+/**
+ * HTTP pieces shared by the webhook-style channels: the production transport over global fetch, a JSON POST, and
+ * the generic status classification (Alertmanager's Retrier.Check) that vendor classifiers fall back to.
+ * No error message built here contains a URL's path, query or userinfo: only its origin, redacted again on top.
+ */
+import { redact } from '../logging/redact';
+import { DeliveryError, type HttpResponse, type HttpSend, type SendDeps } from './types';
+
+/** Vendors answer with a few hundred bytes; anything beyond this is not read (a misrouted URL serving a page). */
+export const RESPONSE_BODY_MAX_BYTES = 64 * 1024;
+/** How much of a vendor's answer goes into an error message. */
+export const ERROR_BODY_SNIPPET_MAX_CHARS = 200;
+
+/** "https://hooks.slack.com" for logs and errors: the credential-free part of a URL. */
+export function originOf(url: string): string {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? '(url)' : origin;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/** The production transport: POST over global fetch, redirects not followed, body read up to 64 KB. */
+export const fetchHttp: HttpSend = async (request, signal) => {
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'manual',
+    });
+  } catch (error) {
+    throw transportError(error, request.url, signal);
+  }
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  try {
+    const body = await readCapped(response, RESPONSE_BODY_MAX_BYTES);
+    return { status: response.status, headers, body };
+  } catch (error) {
+    throw transportError(error, request.url, signal);
+  }
+};
+
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < maxBytes) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= maxBytes) await reader.cancel().catch(() => undefined);
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
+}
+
+function transportError(error: unknown, url: string, signal: AbortSignal): DeliveryError {
+  const where = `POST ${redact(originOf(url))}`;
+  const name = errorField(error, 'name');
+  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
+    return new DeliveryError(`${where}: no answer before the attempt timed out`, {
+      reason: 'timeout',
+      retryable: true,
+    });
+  }
+  return new DeliveryError(`${where}: ${redact(describeNetworkError(error))}`, {
+    reason: 'network',
+    retryable: true,
+  });
+}
+
+// Duck-typed: undici's errors come from another realm under some runners, so instanceof Error is unreliable.
+function errorField(error: unknown, field: 'name' | 'message' | 'code'): string | undefined {
+  const value = typeof error === 'object' && error !== null ? Reflect.get(error, field) : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** undici says "fetch failed" and puts the useful part (ECONNREFUSED 127.0.0.1:8080, ENOTFOUND host) in `cause`. */
+function describeNetworkError(error: unknown): string {
+  const cause: unknown =
+    typeof error === 'object' && error !== null ? Reflect.get(error, 'cause') : undefined;
+  const nested: unknown =
+    typeof cause === 'object' && cause !== null ? Reflect.get(cause, 'errors') : undefined;
+  const first: unknown = Array.isArray(nested) ? nested[0] : undefined;
+  const code = errorField(cause, 'code') ?? errorField(first, 'code');
+  const message = errorField(cause, 'message') ?? errorField(first, 'message');
+  const detail = message && code && !message.includes(code) ? `${code} ${message}` : (message ?? code);
+  return detail ?? errorField(error, 'message') ?? String(error);
+}
+
+/**
+ * The credential-bearing parts of a webhook URL, for `ChannelModule.secrets`: the whole URL, its path and query,
+ * the last path segment and every query value that could be a token (8+ characters). Registering them hides a
+ * literal (non-${...}) URL even where a vendor or proxy echoes only part of it.
+ */
+export function urlSecrets(url: string): string[] {
+  const out = [url];
+  try {
+    const parsed = new URL(url);
+    const pathAndQuery = parsed.pathname + parsed.search;
+    if (pathAndQuery.length > 1) out.push(pathAndQuery);
+    const last = parsed.pathname.split('/').filter(Boolean).at(-1);
+    if (last && last.length >= 8) out.push(last, decodeURIComponent(last));
+    for (const value of parsed.searchParams.values()) if (value.length >= 8) out.push(value);
+    if (parsed.password) out.push(parsed.password, decodeURIComponent(parsed.password));
+  } catch {
+    // Not a URL: the whole string is all there is to hide.
+  }
+  return [...new Set(out)];
+}
+
+/** POSTs `payload` as JSON with the attempt's signal. */
+export function postJson(
+  url: string,
+  payload: unknown,
+  deps: SendDeps,
+  headers: Record<string, string> = {},
+): Promise<HttpResponse> {
+  return deps.http(
+    {
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: JSON.stringify(payload),
+    },
+    deps.signal,
+  );
+}
+
+/** Retry-After as delta-seconds (fractions allowed) or an HTTP-date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now.getTime());
+}
+
+/** Seconds (number or numeric string, possibly fractional) → ms. */
+export function secondsToMs(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+    ? Math.ceil(seconds * 1000)
+    : undefined;
+}
+
+/** JSON of a response body, or undefined when it is not JSON. */
+export function parseJsonBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The start of a vendor's answer, on one line, redacted: enough to know what went wrong. */
+export function bodySnippet(body: string): string {
+  const line = body.replace(/\s+/g, ' ').trim();
+  const cut =
+    line.length > ERROR_BODY_SNIPPET_MAX_CHARS ? `${line.slice(0, ERROR_BODY_SNIPPET_MAX_CHARS)}…` : line;
+  return redact(cut);
+}
+
+/**
+ * The generic HTTP classification every vendor classifier starts from: 2xx success (undefined), 429 rate-limited
+ * (Retry-After honoured), 408/5xx retryable, 401/403 auth, 404/410 gone, other 4xx payload, 3xx a moved URL.
+ */
+export function classifyStatus(
+  vendor: string,
+  response: HttpResponse,
+  now: Date,
+  detail: { vendorCode?: string | number; message?: string; retryAfterMs?: number } = {},
+): DeliveryError | undefined {
+  const { status } = response;
+  if (status >= 200 && status < 300) return undefined;
+  const said = detail.message ?? bodySnippet(response.body);
+  const message = `${vendor} answered HTTP ${status}${said ? `: ${said}` : ''}`;
+  const common = {
+    status,
+    ...(detail.vendorCode === undefined ? {} : { vendorCode: detail.vendorCode }),
+  };
+  if (status === 429) {
+    const retryAfterMs = detail.retryAfterMs ?? parseRetryAfter(response.headers['retry-after'], now);
+    return new DeliveryError(message, {
+      ...common,
+      reason: 'rate-limited',
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status === 408) return new DeliveryError(message, { ...common, reason: 'timeout', retryable: true });
+  if (status >= 500) {
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], now);
+    return new DeliveryError(message, {
+      ...common,
+      reason: 'server-error',
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status === 401 || status === 403)
+    return new DeliveryError(message, { ...common, reason: 'auth', retryable: false });
+  if (status === 404 || status === 410) {
+    return new DeliveryError(message, { ...common, reason: 'not-found', retryable: false });
+  }
+  if (status >= 400) return new DeliveryError(message, { ...common, reason: 'payload', retryable: false });
+  if (status >= 300 && status < 400) {
+    return new DeliveryError(`${vendor} answered HTTP ${status} (redirect not followed): update the URL`, {
+      ...common,
+      reason: 'vendor-error',
+      retryable: false,
+    });
+  }
+  return new DeliveryError(message, { ...common, reason: 'vendor-error', retryable: false });
+}

@@ -1,0 +1,316 @@
+/**
+ * WeCom (企业微信) group robot (alerts.md B2): one digest message per delivery within WeCom's UTF-8 byte limits;
+ * success is judged by `errcode`, because the robot answers HTTP 200 to everything.
+ *
+ * Mentions: markdown can mention userids (`<@id>`) but not "@all" or mobiles — only the text msgtype has
+ * `mentioned_list` / `mentioned_mobile_list`. We still send exactly one message per delivery (a second one would
+ * spend the 20/min budget twice, and a retry of the pair could duplicate the first): when "@all" or a mobile must
+ * be pinged, the digest goes out as plain `text` (2048 bytes), otherwise as coloured markdown (4096 bytes) with
+ * `<@userid>`. Mentions only ping while something fires: an all-resolved digest wakes nobody up.
+ */
+import { z } from 'zod';
+import type { Alert } from '../alerts/types';
+import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
+import { redact } from '../logging/redact';
+import {
+  contextLine,
+  digestTitle,
+  digestTone,
+  displayLabels,
+  headline,
+  metricText,
+  moreNote,
+  orderForDigest,
+  timing,
+  usableLinks,
+  valueVsThreshold,
+} from './format';
+import { classifyStatus, isRecord, parseJsonBody, postJson } from './http';
+import { byteLength, takeWithinBudget, truncateBytes } from './text';
+import type { ChannelModule, DeliveryReason, HttpResponse, RenderContext, SendDeps } from './types';
+import { DeliveryError } from './types';
+
+export const WECOM_MARKDOWN_MAX_BYTES = 4096;
+export const WECOM_TEXT_MAX_BYTES = 2048;
+/** Per-field caps, so one verbose alert cannot crowd every other alert out of the digest. */
+const FIELD_MAX_BYTES = 512;
+const COMPACT_FIELD_MAX_BYTES = 160;
+const MENTION_ALL = '@all';
+
+// -----------------------------------------------------------------------------------------------------------------
+// Config
+
+/** A webhook URL (a credential: never echoed in messages) or a ${...} placeholder resolved before send. */
+const webhookUrl = z.string().superRefine((value, ctx) => {
+  const placeholder = placeholderError(value);
+  if (placeholder) return void ctx.addIssue({ code: 'custom', message: placeholder });
+  if (PLACEHOLDER_RE.test(value)) return;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is not an http(s) URL (expected https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…)',
+    });
+  } else if (!new URL(value).searchParams.get('key')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'has no key= parameter: copy the whole webhook URL from the robot settings',
+    });
+  }
+});
+
+export const wecomConfigSchema = z.strictObject({
+  type: z.literal('wecom'),
+  url: webhookUrl,
+  /** WeCom userids to mention, or "@all". */
+  mention: z.array(z.string().min(1)).optional(),
+  /** Mobile numbers to mention (or "@all"); forces the text msgtype. */
+  mentionMobiles: z
+    .array(z.string().regex(/^(?:@all|\+?[0-9][0-9-]{4,19})$/, 'use a mobile number or "@all"'))
+    .optional(),
+});
+export type WecomConfig = z.infer<typeof wecomConfigSchema>;
+
+export interface WecomTextBody {
+  content: string;
+  mentioned_list?: string[];
+  mentioned_mobile_list?: string[];
+}
+
+export type WecomMessage =
+  | { msgtype: 'markdown'; markdown: { content: string } }
+  | { msgtype: 'text'; text: WecomTextBody };
+
+// -----------------------------------------------------------------------------------------------------------------
+// Render (pure)
+
+function render(alerts: readonly Alert[], config: WecomConfig, ctx: RenderContext): WecomMessage {
+  const ordered = orderForDigest(alerts);
+  const firing = ordered.some((alert) => alert.status === 'firing');
+  const mention = firing ? (config.mention ?? []) : [];
+  const userIds = mention.filter((id) => id !== MENTION_ALL);
+  const mobiles = firing ? (config.mentionMobiles ?? []) : [];
+
+  if (mention.includes(MENTION_ALL) || mobiles.length > 0) {
+    const text: WecomTextBody = { content: renderText(ordered, ctx) };
+    if (mention.length > 0)
+      text.mentioned_list = [...userIds, ...(mention.includes(MENTION_ALL) ? [MENTION_ALL] : [])];
+    if (mobiles.length > 0) text.mentioned_mobile_list = [...mobiles];
+    return { msgtype: 'text', text };
+  }
+  return { msgtype: 'markdown', markdown: { content: renderMarkdown(ordered, userIds, ctx) } };
+}
+
+function renderMarkdown(alerts: readonly Alert[], userIds: readonly string[], ctx: RenderContext): string {
+  // WeCom markdown has three colours: info (green), comment (grey), warning (orange). Resolved is always green.
+  const tone = digestTone(alerts) === 'resolved' ? 'info' : 'warning';
+  const header = alerts.length > 1 ? `## <font color="${tone}">${md(digestTitle(alerts))}</font>\n\n` : '';
+  const footer = userIds.length > 0 ? `\n\n${userIds.map((id) => `<@${id}>`).join('')}` : '';
+  const budget = WECOM_MARKDOWN_MAX_BYTES - byteLength(header) - byteLength(footer);
+  return (
+    header +
+    fitDigest(alerts, { full: (alert) => markdownEntry(alert, ctx), compact: compactMarkdown }, budget) +
+    footer
+  );
+}
+
+function markdownEntry(alert: Alert, ctx: RenderContext): string {
+  const lines = [`### <font color="${colorOf(alert)}">${md(clip(headline(alert)))}</font>`];
+  for (const [label, value] of facts(alert, ctx))
+    lines.push(`> <font color="comment">${label}:</font> ${md(value)}`);
+  const links = usableLinks(alert).map(markdownLink);
+  if (links.length > 0) lines.push(links.join(' · '));
+  return lines.join('\n');
+}
+
+/** One line per alert, for digests too long to show every alert in full. */
+function compactMarkdown(alert: Alert): string {
+  const details = [alert.summary, valueVsThreshold(alert)]
+    .filter(Boolean)
+    .map((text) => md(clip(text!, COMPACT_FIELD_MAX_BYTES)));
+  const link = usableLinks(alert)[0];
+  return [
+    `<font color="${colorOf(alert)}">${md(clip(headline(alert)))}</font>`,
+    ...details,
+    ...(link ? [markdownLink(link)] : []),
+  ].join(' · ');
+}
+
+function colorOf(alert: Alert): 'warning' | 'info' {
+  return alert.status === 'firing' ? 'warning' : 'info';
+}
+
+function markdownLink(link: { title: string; url: string }): string {
+  return `[${md(clip(link.title)).replace(/[[\]]/g, '')}](${linkUrl(link.url)})`;
+}
+
+function renderText(alerts: readonly Alert[], ctx: RenderContext): string {
+  const header = alerts.length > 1 ? `${digestTitle(alerts)}\n\n` : '';
+  const full = (alert: Alert) =>
+    [
+      clip(headline(alert)),
+      ...facts(alert, ctx).map(([label, value]) => `${label}: ${value}`),
+      ...usableLinks(alert).map((link) => `${clip(link.title)}: ${link.url}`),
+    ].join('\n');
+  const compact = (alert: Alert) =>
+    [headline(alert), alert.summary, valueVsThreshold(alert)]
+      .filter(Boolean)
+      .map((text) => clip(text!, COMPACT_FIELD_MAX_BYTES))
+      .join(' · ');
+  return header + fitDigest(alerts, { full, compact }, WECOM_TEXT_MAX_BYTES - byteLength(header));
+}
+
+/** The label/value lines under each alert's headline; each value one line and capped. */
+function facts(alert: Alert, ctx: RenderContext): [string, string][] {
+  const out: [string, string][] = [];
+  const add = (label: string, value: string | undefined) => {
+    if (value) out.push([label, clip(value)]);
+  };
+  add('Summary', alert.summary);
+  if (alert.description !== alert.summary) add('Details', alert.description);
+  add('Metric', metricText(alert));
+  add('Value', valueVsThreshold(alert));
+  add(
+    'Labels',
+    displayLabels(alert)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', '),
+  );
+  add('Context', contextLine(alert));
+  add('Time', timing(alert, ctx.now));
+  return out;
+}
+
+/**
+ * Every alert in full when they all fit in `maxBytes`; otherwise one line per alert, so a digest shows as many
+ * alerts as possible, closed by "+N more (…)" for the rest. A single oversized entry is cut instead.
+ */
+function fitDigest(
+  alerts: readonly Alert[],
+  entry: { full: (alert: Alert) => string; compact: (alert: Alert) => string },
+  maxBytes: number,
+): string {
+  const detailed = digestBody(alerts, entry.full, '\n\n', maxBytes);
+  return detailed.omitted === 0 ? detailed.text : digestBody(alerts, entry.compact, '\n', maxBytes).text;
+}
+
+function digestBody(
+  alerts: readonly Alert[],
+  entry: (alert: Alert) => string,
+  separator: string,
+  maxBytes: number,
+): { text: string; omitted: number } {
+  const items = alerts.map((alert) => ({ alert, text: entry(alert) }));
+  type Item = (typeof items)[number];
+  const note = (omitted: readonly Item[]) =>
+    omitted.length > 0 ? separator + moreNote(omitted.map((item) => item.alert)) : '';
+  const join = (kept: readonly Item[], omitted: readonly Item[]) =>
+    kept.map((item) => item.text).join(separator) + note(omitted);
+  const { kept, omitted } = takeWithinBudget(items, (k, o) => byteLength(join(k, o)) <= maxBytes);
+  const text = join(kept, omitted);
+  if (byteLength(text) <= maxBytes) return { text, omitted: omitted.length };
+  return {
+    text: truncateBytes(kept[0]?.text ?? '', maxBytes - byteLength(note(omitted))) + note(omitted),
+    omitted: omitted.length,
+  };
+}
+
+function clip(text: string, maxBytes = FIELD_MAX_BYTES): string {
+  return truncateBytes(text.replace(/\s+/g, ' ').trim(), maxBytes);
+}
+
+/** User text must not smuggle in mentions or colour tags. */
+function md(text: string): string {
+  return text.replace(/<(?=\s*(?:@|\/?font))/gi, '＜');
+}
+
+function linkUrl(url: string): string {
+  return url.replace(/\(/g, '%28').replace(/\)/g, '%29');
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Send
+
+async function send(message: WecomMessage, config: WecomConfig, deps: SendDeps): Promise<void> {
+  const response = await postJson(config.url, message, deps);
+  const failure = classifyWecomResponse(response, deps.now(), secrets(config));
+  if (failure) throw failure;
+}
+
+/** The robot URL and its key: deliver.ts registers them for redaction. */
+function secrets(config: WecomConfig): string[] {
+  const key = URL.canParse(config.url) ? new URL(config.url).searchParams.get('key') : null;
+  return key ? [config.url, key] : [config.url];
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Classify
+
+const WECOM_ERRCODES: ReadonlyMap<number, { reason: DeliveryReason; retryable: boolean }> = new Map([
+  [-1, { reason: 'server-error', retryable: true }], // system busy
+  [45009, { reason: 'rate-limited', retryable: true }], // 20 messages/minute per robot, failures included
+  [45033, { reason: 'rate-limited', retryable: true }], // too many concurrent calls
+  [93000, { reason: 'auth', retryable: false }], // invalid webhook URL: robot removed or key wrong
+  [40001, { reason: 'auth', retryable: false }], // invalid credential
+  [45002, { reason: 'payload', retryable: false }], // content too long
+  [40058, { reason: 'payload', retryable: false }], // "markdown.content exceed max length 4096" (newer wording)
+  [40008, { reason: 'payload', retryable: false }], // invalid msgtype
+  [44004, { reason: 'payload', retryable: false }], // empty content
+]);
+
+/**
+ * Reads WeCom's `errcode` (HTTP 200 on failure too); undefined means delivered. `hide` are credential values kept
+ * out of the error even if the vendor (or a proxy) echoes them.
+ */
+export function classifyWecomResponse(
+  response: HttpResponse,
+  now: Date,
+  hide: readonly string[] = [],
+): DeliveryError | undefined {
+  const json = parseJsonBody(response.body);
+  const code = isRecord(json) && typeof json.errcode === 'number' ? json.errcode : undefined;
+  if (code === undefined || (code === 0 && !isSuccess(response))) {
+    return (
+      classifyStatus('WeCom', response, now, { message: vendorText(response.body, hide) }) ??
+      new DeliveryError(
+        `WeCom answered HTTP ${response.status} without errcode: ${vendorText(response.body, hide)}`,
+        {
+          reason: 'vendor-error',
+          retryable: false,
+          status: response.status,
+        },
+      )
+    );
+  }
+  if (code === 0) return undefined;
+  const verdict = WECOM_ERRCODES.get(code) ?? { reason: 'vendor-error', retryable: false };
+  // The per-minute budget refills at the next minute boundary.
+  const retryAfterMs = code === 45009 ? Math.max(1000, 60_000 - (now.getTime() % 60_000)) : undefined;
+  return new DeliveryError(`WeCom errcode ${code}: ${vendorText(isRecord(json) ? json.errmsg : '', hide)}`, {
+    ...verdict,
+    status: response.status,
+    vendorCode: code,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+function isSuccess(response: HttpResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+/** The vendor's own words: one line, bounded, with credentials removed. */
+function vendorText(value: unknown, hide: readonly string[]): string {
+  let text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+  for (const secret of hide) {
+    for (const form of new Set([secret, encodeURIComponent(secret)]))
+      if (form) text = text.split(form).join('***');
+  }
+  return truncateBytes(redact(text.replace(/\s+/g, ' ').trim()), 300);
+}
+
+export const wecom: ChannelModule<'wecom', WecomConfig, WecomMessage> = {
+  type: 'wecom',
+  schema: wecomConfigSchema,
+  render,
+  send,
+  secrets,
+};
