@@ -69,10 +69,17 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConf
   const data: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(data);
   if (result.success) return result.data;
-  throw new ConfigError(file, issuesOf(result.error, (path) => lineOf(doc, lineCounter, path)));
+  throw new ConfigError(
+    file,
+    issuesOf(result.error, (path) => lineOf(doc, lineCounter, path)),
+  );
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, path: readonly PropertyKey[]) {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+) {
   // Walk up until a node exists: a missing key is reported at its parent's line.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth) as (string | number)[], true);
@@ -81,13 +88,18 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter,
   return undefined;
 }
 
-function issuesOf(error: z.ZodError, line: (path: readonly PropertyKey[]) => number | undefined): ConfigIssue[] {
+function issuesOf(
+  error: z.ZodError,
+  line: (path: readonly PropertyKey[]) => number | undefined,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const flatten = (issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]) => {
     const path = [...prefix, ...issue.path];
     // A union failure says "invalid input": show the most specific branch's problems instead.
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const best = issue.errors.reduce((a, b) => (b.length > 0 && (a.length === 0 || deepest(b) > deepest(a)) ? b : a));
+      const best = issue.errors.reduce((a, b) =>
+        b.length > 0 && (a.length === 0 || deepest(b) > deepest(a)) ? b : a,
+      );
       if (best.length > 0) {
         for (const inner of best) flatten(inner, path);
         return;
@@ -122,7 +134,9 @@ function describe(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'invalid_type':
-      return issue.message.startsWith('Invalid input: expected') ? issue.message.replace('Invalid input: ', '') : issue.message;
+      return issue.message.startsWith('Invalid input: expected')
+        ? issue.message.replace('Invalid input: ', '')
+        : issue.message;
     default:
       return issue.message;
   }

@@ -6,12 +6,23 @@ import { z } from 'zod';
 import { parseComparison } from '../alarms/threshold';
 import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
+import { redactUrl } from '../logging/redact';
 import { METRIC_UNITS } from '../metrics/units';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { jsonPathError } from '../probing/jsonpath';
-import { parseQuery, PromqlSyntaxError } from '../prometheus/promql';
+import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { parseDuration, parseSize } from './units';
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 export const DEFAULTS = {
   namespace: 'Vigil',
@@ -36,7 +47,10 @@ const duration = (what: string) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `${what}: "${text}" is not a duration such as 800ms, 5s or 1m` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what}: "${text}" is not a duration such as 800ms, 5s or 1m`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -59,11 +73,11 @@ const httpUrl = secretable.superRefine((value, ctx) => {
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL` });
+    ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not a URL` });
     return;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not an http(s) URL` });
+    ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not an http(s) URL` });
   }
 });
 
@@ -121,7 +135,9 @@ const thresholdsSchema = z.strictObject({
 
 // CloudWatch metric names: 1-255 printable ASCII characters. We keep them identifier-like so they read well
 // as alarm names and dashboard labels.
-const metricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,254}$/, 'use letters, digits, _ . - (start with a letter)');
+const metricName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,254}$/, 'use letters, digits, _ . - (start with a letter)');
 
 const metricSchema = z.strictObject({
   name: metricName,
@@ -148,7 +164,9 @@ const metricSchema = z.strictObject({
 });
 
 // Target names become the CloudWatch dimension Target and part of alarm names (255 ASCII max).
-const targetName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'use 1-100 letters, digits, _ . - characters');
+const targetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'use 1-100 letters, digits, _ . - characters');
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -158,7 +176,9 @@ const targetSchema = z
     url: httpUrl,
     type: z.enum(['http', 'json', 'prometheus']).default('http'),
     method: z.enum(HTTP_METHODS).default('GET'),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable).default({}),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
+      .default({}),
     body: secretable.optional(),
     timeout: duration('timeout').optional(),
     followRedirects: z.boolean().default(true),
@@ -178,46 +198,128 @@ const targetSchema = z
       .default({ status: DEFAULTS.expectStatus, conditions: [] }),
     metrics: z.array(metricSchema).default([]),
   })
-  .superRefine((target, ctx) => {
-    const seen = new Set<string>();
-    target.metrics.forEach((metric, index) => {
-      if (seen.has(metric.name)) {
-        ctx.addIssue({ code: 'custom', path: ['metrics', index, 'name'], message: `duplicate metric "${metric.name}"` });
-      }
-      seen.add(metric.name);
-      const where = ['metrics', index];
-      if (target.type === 'json' && !metric.path) {
-        ctx.addIssue({ code: 'custom', path: [...where, 'path'], message: 'a json target metric needs a path ($.field)' });
-      }
-      if (target.type === 'prometheus' && !metric.query) {
-        ctx.addIssue({ code: 'custom', path: [...where, 'query'], message: 'a prometheus target metric needs a query' });
-      }
-      if (target.type === 'http') {
-        ctx.addIssue({
-          code: 'custom',
-          path: where,
-          message: 'http targets have no body metrics: use type json (path) or prometheus (query)',
-        });
-      }
-      if (target.type === 'json' && metric.query) {
-        ctx.addIssue({ code: 'custom', path: [...where, 'query'], message: 'query is for prometheus targets; use path' });
-      }
-      if (target.type === 'prometheus' && metric.path) {
-        ctx.addIssue({ code: 'custom', path: [...where, 'path'], message: 'path is for json targets; use query' });
-      }
-    });
-    if (target.type !== 'json') {
-      target.expect.conditions.forEach((source, index) => {
-        if (/(^|\()\s*\$/.test(source)) {
+  .superRefine(
+    (value, ctx) => {
+      // Runs even when fields inside the target are invalid (see the root check), so reads are defensive.
+      const target = asRecord(value);
+      const type = target.type ?? 'http';
+      const seen = new Set<string>();
+      asArray(target.metrics).forEach((raw, index) => {
+        const metric = asRecord(raw);
+        const where = ['metrics', index];
+        if (typeof metric.name === 'string') {
+          if (seen.has(metric.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...where, 'name'],
+              message: `duplicate metric "${metric.name}"`,
+            });
+          }
+          seen.add(metric.name);
+        }
+        if (type === 'json' && metric.path === undefined) {
           ctx.addIssue({
             code: 'custom',
-            path: ['expect', 'conditions', index],
-            message: `"${source}": JSONPath conditions need type: json`,
+            path: [...where, 'path'],
+            message: 'a json target metric needs a path ($.field)',
+          });
+        }
+        if (type === 'prometheus' && metric.query === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...where, 'query'],
+            message: 'a prometheus target metric needs a query',
+          });
+        }
+        if (type === 'http') {
+          ctx.addIssue({
+            code: 'custom',
+            path: where,
+            message: 'http targets have no body metrics: use type json (path) or prometheus (query)',
+          });
+        }
+        if (type === 'json' && metric.query !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...where, 'query'],
+            message: 'query is for prometheus targets; use path',
+          });
+        }
+        if (type === 'prometheus' && metric.path !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...where, 'path'],
+            message: 'path is for json targets; use query',
           });
         }
       });
+      if (type !== 'json') {
+        asArray(asRecord(target.expect).conditions).forEach((source, index) => {
+          if (typeof source === 'string' && /(^|\()\s*\$/.test(source)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['expect', 'conditions', index],
+              message: `"${source}": JSONPath conditions need type: json`,
+            });
+          }
+        });
+      }
+    },
+    { when: () => true },
+  );
+
+// --- Deployment options read by infra/ (alarms, dashboard, logs); see infra/README.md. ---
+
+/** The "target down" alarm on ProbeSuccess every target gets. */
+const downAlarmSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    severity: z.enum(SEVERITIES).default('critical'),
+    for: z.number().int().min(1).default(2),
+    of: z.number().int().min(1).default(3),
+    // A probe that stopped reporting is itself an outage.
+    missing: z.enum(TREAT_MISSING).default('breaching'),
+  })
+  .superRefine((down, ctx) => {
+    if (down.for > down.of) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['for'],
+        message: `for (${down.for}) must not exceed of (${down.of})`,
+      });
     }
   });
+const DOWN_ALARM_DEFAULTS = {
+  enabled: true,
+  severity: 'critical',
+  for: 2,
+  of: 3,
+  missing: 'breaching',
+} as const;
+
+const alarmsSchema = z.strictObject({
+  down: downAlarmSchema.default(DOWN_ALARM_DEFAULTS),
+  /** A runbook URL carried in every alarm's description (the webhook links it). */
+  runbook: z.url({ protocol: /^https?$/ }).optional(),
+  /** Also send the account's other CloudWatch alarms (EventBridge "CloudWatch Alarm State Change") to the webhook. */
+  accountAlarms: z.boolean().default(false),
+});
+
+const dashboardSchema = z.strictObject({ enabled: z.boolean().default(true) });
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const logsSchema = z.strictObject({
+  retentionDays: z
+    .number()
+    .int()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `use one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+});
 
 const routeSchema = z.strictObject({
   /** label → value; a value starting with "~" is a regex; a list matches any of its values. */
@@ -265,31 +367,43 @@ export const configSchema = z
       .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity }),
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
+    alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
+    dashboard: dashboardSchema.default({ enabled: true }),
+    logs: logsSchema.default({ retentionDays: 30 }),
   })
-  .superRefine((config, ctx) => {
-    const names = new Map<string, number>();
-    config.targets.forEach((target, index) => {
-      const first = names.get(target.name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', index, 'name'],
-          message: `duplicate target name "${target.name}" (also targets[${first}])`,
-        });
-      } else names.set(target.name, index);
-    });
-    config.routes.forEach((route, index) => {
-      route.channels.forEach((channel, channelIndex) => {
-        if (channel !== 'console' && !(channel in config.channels)) {
+  // Cross-field checks run even when other parts of the config are invalid (zod would skip them by default), so
+  // every problem is reported at once; the data may be partly invalid here, hence the defensive reads.
+  .superRefine(
+    (value, ctx) => {
+      const config = asRecord(value);
+      const names = new Map<string, number>();
+      asArray(config.targets).forEach((target, index) => {
+        const name = asRecord(target).name;
+        if (typeof name !== 'string') return;
+        const first = names.get(name);
+        if (first !== undefined) {
           ctx.addIssue({
             code: 'custom',
-            path: ['routes', index, 'channels', channelIndex],
-            message: `unknown channel "${channel}": define it under channels:`,
+            path: ['targets', index, 'name'],
+            message: `duplicate target name "${name}" (also targets[${first}])`,
           });
-        }
+        } else names.set(name, index);
       });
-    });
-  });
+      const channels = asRecord(config.channels);
+      asArray(config.routes).forEach((route, index) => {
+        asArray(asRecord(route).channels).forEach((channel, channelIndex) => {
+          if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['routes', index, 'channels', channelIndex],
+              message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
+            });
+          }
+        });
+      });
+    },
+    { when: () => true },
+  );
 
 export type VigilConfigInput = z.input<typeof configSchema>;
 export type VigilConfig = z.output<typeof configSchema>;
@@ -302,3 +416,5 @@ export type RouteConfig = VigilConfig['routes'][number];
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 }
+export type AlarmsConfig = VigilConfig['alarms'];
+export type DownAlarmConfig = AlarmsConfig['down'];

@@ -72,7 +72,12 @@ export async function resolveSecrets(value: string, options: ResolveOptions = {}
       const resolved = env[name];
       if (resolved === undefined) {
         parts.push(
-          Promise.reject(new SecretError(`environment variable ${name} is not set (referenced as \${env:${name}})`, 'env-missing')),
+          Promise.reject(
+            new SecretError(
+              `environment variable ${name} is not set (referenced as \${env:${name}})`,
+              'env-missing',
+            ),
+          ),
         );
       } else parts.push(Promise.resolve(resolved));
     } else {
@@ -81,7 +86,10 @@ export async function resolveSecrets(value: string, options: ResolveOptions = {}
         cached = ssm(name).catch((error: unknown) => {
           ssmCache.delete(name); // a failure is not cached: the next run tries again
           const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-          throw new SecretError(`SSM parameter ${name} could not be read (${why}); check it exists and the role may read it`, 'ssm-failed');
+          throw new SecretError(
+            `SSM parameter ${name} could not be read (${why}); check it exists and the role may read it`,
+            'ssm-failed',
+          );
         });
         ssmCache.set(name, cached);
       }
@@ -97,10 +105,13 @@ export async function resolveSecrets(value: string, options: ResolveOptions = {}
 /** Resolves placeholders in every string of a (config) object, returning a copy. */
 export async function resolveSecretsDeep<T>(value: T, options: ResolveOptions = {}): Promise<T> {
   if (typeof value === 'string') return (await resolveSecrets(value, options)) as T;
-  if (Array.isArray(value)) return (await Promise.all(value.map((item) => resolveSecretsDeep(item, options)))) as T;
+  if (Array.isArray(value))
+    return (await Promise.all(value.map((item) => resolveSecretsDeep(item, options)))) as T;
   if (value !== null && typeof value === 'object') {
     const entries = await Promise.all(
-      Object.entries(value).map(async ([key, item]) => [key, await resolveSecretsDeep(item, options)] as const),
+      Object.entries(value).map(
+        async ([key, item]) => [key, await resolveSecretsDeep(item, options)] as const,
+      ),
     );
     return Object.fromEntries(entries) as T;
   }

@@ -2,7 +2,7 @@
  * Structured JSON logs (Powertools Logger) where every message and attribute passes through `redact` before it
  * is written: a webhook URL or a resolved secret can't reach CloudWatch Logs even if a caller forgets.
  */
-import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import { redact, redactValue } from './redact';
 
 type FormatArgs = Parameters<LogFormatter['formatAttributes']>;

@@ -28,7 +28,8 @@ export function registerSecret(value: string): void {
 }
 
 /** Query parameters that carry credentials in the chat vendors' URLs. */
-const SECRET_QUERY_RE = /([?&](?:key|access_token|token|sig|sign|secret|signature|code|api[-_]?key|password)=)[^&#\s"']*/gi;
+const SECRET_QUERY_RE =
+  /([?&](?:key|access_token|token|sig|sign|secret|signature|code|api[-_]?key|password)=)[^&#\s"']*/gi;
 // Path segments that are credentials: Slack /services/T../B../xxx, Discord /webhooks/<id>/<token>,
 // Feishu /hook/<token>, Telegram /bot<token>/, userinfo in URLs.
 const SECRET_PATH_RES: readonly RegExp[] = [

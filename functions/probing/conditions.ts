@@ -168,7 +168,8 @@ function resolve(operand: Operand, ctx: ConditionContext): Seen {
       if (operand.kind === 'jsonpath') return { found: true, value };
       if (Array.isArray(value)) return { found: true, value: value.length };
       if (typeof value === 'string') return { found: true, value: [...value].length };
-      if (value !== null && typeof value === 'object') return { found: true, value: Object.keys(value).length };
+      if (value !== null && typeof value === 'object')
+        return { found: true, value: Object.keys(value).length };
       return { found: false };
     }
   }
@@ -207,7 +208,8 @@ function equal(seen: unknown, literal: Literal): boolean {
   if (typeof literal === 'number') return asNumber(seen) === literal;
   if (literal === null) return seen === null;
   if (typeof literal === 'boolean') return seen === literal;
-  if (typeof literal === 'string') return typeof seen === 'string' ? seen === literal : String(seen) === literal;
+  if (typeof literal === 'string')
+    return typeof seen === 'string' ? seen === literal : String(seen) === literal;
   return false;
 }
 

@@ -1,0 +1,48 @@
+import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
+import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
+import { colourer } from '../format';
+
+export const validate: Command = {
+  name: 'validate',
+  summary: 'check vigil.yml and list every problem',
+  usage: `Usage: vigil validate [--config FILE] [--json]
+
+Validates the config (default ./vigil.yml, or $VIGIL_CONFIG) and lists every problem with its path.
+Exit 0 when valid, 2 when not.`,
+  async run(argv, io) {
+    const { values } = parse(argv, { ...CONFIG_OPTION, ...JSON_OPTION });
+    const file = configPath(values.config, io.env);
+    const paint = colourer(io.stdout, io.env);
+    try {
+      const config = loadConfig(file);
+      const summary = {
+        valid: true,
+        file,
+        targets: config.targets.length,
+        metrics: config.targets.reduce((sum, target) => sum + target.metrics.length, 0),
+        channels: Object.keys(config.channels).length,
+        routes: config.routes.length,
+      };
+      if (values.json) write(io.stdout, JSON.stringify(summary, null, 2));
+      else {
+        write(
+          io.stdout,
+          `${paint('green', '✓')} ${file} is valid: ${summary.targets} targets, ${summary.metrics} metrics, ${summary.channels} channels, ${summary.routes} routes`,
+        );
+      }
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      if (values.json)
+        write(io.stdout, JSON.stringify({ valid: false, file, issues: error.issues }, null, 2));
+      else {
+        write(
+          io.stderr,
+          `${paint('red', '✗')} ${file}: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}`,
+        );
+        for (const issue of error.issues) write(io.stderr, `  - ${formatIssue(issue)}`);
+      }
+      return EXIT.usage;
+    }
+  },
+};

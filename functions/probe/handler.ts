@@ -1,0 +1,34 @@
+/**
+ * The scheduled probe Lambda: EventBridge Scheduler → one probe round → CloudWatch metrics. Config is loaded and
+ * validated once per container (a bad config fails the cold start loudly, with every problem listed).
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { configPath, loadConfig } from '../config/load';
+import type { VigilConfig } from '../config/schema';
+import { createLogger } from '../logging/logger';
+import { cloudWatchPublisher, probeAndPublish, summarize } from '../probing/cycle';
+
+const logger = createLogger('vigil-probe');
+
+/** Finish this long before Lambda's hard stop so the summary is logged and returned. */
+const DEADLINE_MARGIN_MS = 1_000;
+
+let config: VigilConfig | undefined;
+
+export async function probeHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
+  config ??= loadConfig(configPath());
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
+  const summary = summarize(
+    await probeAndPublish(config, { deadline, publisher: cloudWatchPublisher(config) }),
+  );
+  for (const failure of summary.failures) logger.warn('target down', failure);
+  if (summary.unfinished.length > 0)
+    logger.error('round hit the deadline', { unfinished: summary.unfinished });
+  if (summary.dropped.length > 0) logger.warn('datums not published', { dropped: summary.dropped });
+  logger.info('probe round done', { summary });
+  return summary;
+}
+
+export const handler = middy(probeHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,8 @@
+import type { ProbeKind } from './types';
+
+/** Plain HTTP: status, duration and conditions only (common checks in run.ts); the body is not interpreted. */
+export const http: ProbeKind<'http'> = {
+  type: 'http',
+  accept: '*/*',
+  inspect: () => ({ values: [], warnings: [] }),
+};

@@ -1,0 +1,89 @@
+import { PrometheusParseError, parsePrometheus } from '../../prometheus/parse';
+import { evaluate, metricNames, parseQuery, type Query } from '../../prometheus/promql';
+import type { ExtractedValue } from '../types';
+import type { Inspection, ProbeKind } from './types';
+
+// CloudWatch allows 30 dimensions per metric; Target takes one.
+const MAX_LABEL_DIMENSIONS = 29;
+
+const queryCache = new Map<string, Query>();
+
+function compiled(source: string): Query {
+  let query = queryCache.get(source);
+  if (!query) {
+    query = parseQuery(source);
+    queryCache.set(source, query);
+  }
+  return query;
+}
+
+/** Prometheus /metrics pages: each metric's PromQL-subset `query` selects series; `by` labels become dimensions. */
+export const prometheus: ProbeKind<'prometheus'> = {
+  type: 'prometheus',
+  // What Prometheus itself sends; servers that can't do OpenMetrics fall back to text 0.0.4.
+  accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1',
+  inspect(_target, metrics, response, options): Inspection {
+    const queries = metrics.map((metric) => ({ metric, query: compiled(metric.query!) }));
+    // Parse only the families the queries need: a node_exporter page has ~1,500 series we'd otherwise build.
+    let names: Set<string> | undefined = new Set();
+    for (const { query } of queries) {
+      const needed = metricNames(query);
+      if (!needed) {
+        names = undefined;
+        break;
+      }
+      for (const name of needed) names.add(name);
+    }
+    // The server says which format it chose from our Accept header; without a Content-Type the parser detects it.
+    const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+    const format = contentType.startsWith('application/openmetrics-text')
+      ? ({ format: 'openmetrics' } as const)
+      : contentType.startsWith('text/plain')
+        ? ({ format: 'prometheus' } as const)
+        : {};
+    let samples: ReturnType<typeof parsePrometheus>;
+    try {
+      samples = parsePrometheus(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
+    } catch (error) {
+      if (!(error instanceof PrometheusParseError)) throw error;
+      return { failure: { reason: 'parse', detail: error.message }, values: [], warnings: [] };
+    }
+    const values: ExtractedValue[] = [];
+    const warnings: string[] = [];
+    const problems: string[] = [];
+    for (const { metric, query } of queries) {
+      const { series, truncated } = evaluate(query, samples, { maxSeries: options.maxSeries });
+      if (series.length === 0) {
+        problems.push(`${metric.name}: ${metric.query} matched no series`);
+        continue;
+      }
+      if (truncated > 0) {
+        warnings.push(
+          `${metric.name}: ${truncated} series over the limit of ${options.maxSeries} were not published (raise maxSeries or aggregate with by (...))`,
+        );
+      }
+      for (const { labels, value } of series) {
+        const entries = Object.entries(labels).filter(([, labelValue]) => labelValue !== '');
+        if (entries.length > MAX_LABEL_DIMENSIONS) {
+          warnings.push(
+            `${metric.name}: a series has ${entries.length} labels; CloudWatch allows ${MAX_LABEL_DIMENSIONS} besides Target`,
+          );
+          continue;
+        }
+        values.push({
+          metric: metric.name,
+          unit: metric.unit,
+          value,
+          dimensions: Object.fromEntries(entries),
+        });
+      }
+    }
+    return {
+      ...(problems.length > 0
+        ? { failure: { reason: 'extract' as const, detail: problems.join('; ') } }
+        : {}),
+      values,
+      warnings,
+    };
+  },
+};
