@@ -37,6 +37,8 @@ export interface Alert {
   threshold?: number;
   /** Comparison symbol as a human reads it: '>', '>=', '<', '<=', or a CloudWatch operator name when unknown. */
   comparison?: string;
+  /** CloudWatch alarms: how many periods the condition is evaluated over ("Sum > 10 (60s × 2)"). */
+  evaluationPeriods?: number;
   metric?: AlertMetric;
   /** ISO-8601. */
   startsAt: string;
@@ -49,4 +51,6 @@ export interface Alert {
   account?: string;
   /** e.g. "OK → ALARM" for CloudWatch. */
   transition?: string;
+  /** Alertmanager/Grafana groupKey of the notification that carried the alert (idempotency, digests). */
+  groupKey?: string;
 }
