@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'probe-engine': () => import('./probe-engine'),
   'prometheus-parser': () => import('./prometheus-parser'),
   packing: () => import('./packing'),
+  webhook: () => import('./webhook'),
 };
 
 function machine(): string {

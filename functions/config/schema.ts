@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseComparison } from '../alarms/threshold';
+import { matchValueError } from '../alerts/routing';
 import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
@@ -321,9 +322,15 @@ const logsSchema = z.strictObject({
     .default(30),
 });
 
+/** A route match value: exact text, or "~regex" (checked here so a typo can't silently match nothing). */
+const matchValue = z.string().superRefine((value, ctx) => {
+  const error = matchValueError(value);
+  if (error) ctx.addIssue({ code: 'custom', message: error });
+});
+
 const routeSchema = z.strictObject({
   /** label → value; a value starting with "~" is a regex; a list matches any of its values. */
-  match: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).optional(),
+  match: z.record(z.string(), z.union([matchValue, z.array(matchValue).min(1)])).optional(),
   channels: z.array(z.string()).min(1),
   continue: z.boolean().default(false),
 });
@@ -358,8 +365,9 @@ export const configSchema = z
     targets: z.array(targetSchema).default([]),
     webhook: z
       .strictObject({
-        token: secretable.optional(),
-        hmacSecret: secretable.optional(),
+        // Empty would authenticate nothing; an absent key leaves intake open (with a warning at start).
+        token: secretable.pipe(z.string().min(1, 'must not be empty')).optional(),
+        hmacSecret: secretable.pipe(z.string().min(1, 'must not be empty')).optional(),
         hmacHeader: z.string().default(DEFAULTS.hmacHeader),
         timestampHeader: z.string().optional(),
         defaultSeverity: z.enum(SEVERITIES).default(DEFAULTS.defaultSeverity),

@@ -19,6 +19,8 @@ const MAX_VALUES = 150;
 const MAX_MAGNITUDE = 2 ** 360;
 const MAX_PAST_MS = 14 * 24 * 3600 * 1000;
 const MAX_FUTURE_MS = 2 * 3600 * 1000;
+// AWS's list, written out here on purpose rather than imported from functions/metrics/units.ts: the fake must
+// encode the service's rules independently, or a mistake in ours would be mirrored instead of caught.
 const UNITS = new Set([
   'Seconds',
   'Microseconds',

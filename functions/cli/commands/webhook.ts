@@ -1,0 +1,76 @@
+import { intakeWarnings } from '../../alerts/http';
+import { ConfigError, configPath, loadConfig } from '../../config/load';
+import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
+import { INTAKE_PATH, startWebhookServer } from '../../dispatch/server';
+import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
+import { colourer } from '../format';
+import { printConfigError } from './shared';
+
+export const DEFAULT_WEBHOOK_PORT = 8787;
+
+export function parsePort(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port must be 0-65535, got "${text}"`);
+  return port;
+}
+
+export const webhook: Command = {
+  name: 'webhook',
+  summary: 'serve the webhook HTTP intake locally (`vigil webhook serve`)',
+  usage: `Usage: vigil webhook serve [--config FILE] [--port ${DEFAULT_WEBHOOK_PORT}] [--dead-letters FILE]
+
+Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertmanager (webhook_configs url
+http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
+(webhook.token / webhook.hmacSecret), routed and delivered to the configured channels. Failed deliveries are
+kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. Ctrl-C stops it.`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { ...CONFIG_OPTION, port: { type: 'string', short: 'p' }, 'dead-letters': { type: 'string' } },
+      true,
+    );
+    if (positionals[0] !== 'serve' || positionals.length > 1)
+      throw new UsageError('expected: vigil webhook serve');
+    const port = parsePort(values.port, DEFAULT_WEBHOOK_PORT);
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig(configPath(values.config, io.env));
+    } catch (error) {
+      if (error instanceof ConfigError) return printConfigError(error, io);
+      throw error;
+    }
+    const paint = colourer(io.stderr, io.env);
+    for (const warning of intakeWarnings(config.webhook))
+      write(io.stderr, paint('yellow', `warning: ${warning}`));
+    const deadLetters = fileDeadLetterStore(values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE);
+    const server = await startWebhookServer({
+      config,
+      deadLetters,
+      port,
+      write: (text) => write(io.stdout, text),
+      onResult: (result) => {
+        if (result.kind !== 'http') return;
+        const status = result.response.statusCode;
+        const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
+        write(io.stderr, status >= 400 ? paint('yellow', line) : line);
+      },
+    });
+    write(
+      io.stderr,
+      `vigil webhook listening on ${server.url}${INTAKE_PATH} (dead letters: ${deadLetters.description})`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await server.close();
+    return EXIT.ok;
+  },
+};

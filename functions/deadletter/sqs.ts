@@ -1,0 +1,80 @@
+/**
+ * Dead letters in SQS (the deployed webhook: VIGIL_DLQ_URL). The client comes from the SDK's standard config, so
+ * AWS_ENDPOINT_URL_SQS points it at a local stand-in in tests.
+ */
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type DeadLetter, type DeadLetterStore, parseDeadLetter, type StoredLetter } from './types';
+
+/** SQS limits: 10 messages per receive, 256 KiB per message. */
+export const SQS_RECEIVE_MAX_MESSAGES = 10;
+export const SQS_MESSAGE_MAX_BYTES = 262_144;
+/** Long enough for a replay to resend and delete before the message reappears. */
+const REPLAY_VISIBILITY_TIMEOUT_S = 120;
+
+/** Splits a letter whose alerts don't fit one SQS message into several letters that do. */
+export function fitLetter(letter: DeadLetter, maxBytes = SQS_MESSAGE_MAX_BYTES): DeadLetter[] {
+  if (Buffer.byteLength(JSON.stringify(letter)) <= maxBytes) return [letter];
+  if (letter.alerts.length <= 1) {
+    // One alert bigger than a message: keep what identifies it and say so, rather than lose it.
+    const [alert] = letter.alerts;
+    if (!alert) return [letter];
+    const slim = {
+      ...alert,
+      annotations: {},
+      description: '(description dropped: alert exceeded the queue message size)',
+    };
+    return [{ ...letter, alerts: [slim] }];
+  }
+  const middle = Math.ceil(letter.alerts.length / 2);
+  return [
+    ...fitLetter({ ...letter, id: `${letter.id}-a`, alerts: letter.alerts.slice(0, middle) }, maxBytes),
+    ...fitLetter({ ...letter, id: `${letter.id}-b`, alerts: letter.alerts.slice(middle) }, maxBytes),
+  ];
+}
+
+export function sqsDeadLetterStore(queueUrl: string, client: SQSClient = new SQSClient({})): DeadLetterStore {
+  // One message per call: dead letters are rare, and single sends keep each failure attributable.
+  async function send(letters: readonly DeadLetter[]) {
+    for (const letter of letters.flatMap((each) => fitLetter(each))) {
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(letter) }));
+    }
+  }
+  async function remove(handles: readonly string[]) {
+    for (const handle of handles)
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
+  }
+  return {
+    description: `SQS queue ${queueUrl}`,
+    put: send,
+    remove,
+    async list(max) {
+      const out: StoredLetter[] = [];
+      while (out.length < max) {
+        const received = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX_MESSAGES, max - out.length),
+            VisibilityTimeout: REPLAY_VISIBILITY_TIMEOUT_S,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        const messages = received.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const message of messages) {
+          const letter = message.Body === undefined ? undefined : parseDeadLetter(message.Body);
+          if (letter && message.ReceiptHandle) out.push({ letter, handle: message.ReceiptHandle });
+        }
+      }
+      return out;
+    },
+    async requeue(stored, letter) {
+      await send([letter]);
+      await remove([stored.handle]);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** Production wiring of dispatch: real HTTP, real clock, a dead-letter store chosen from the environment. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchHttp } from '../channels/deliver';
+import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../deadletter/file';
+import { sqsDeadLetterStore } from '../deadletter/sqs';
+import type { DeadLetterStore } from '../deadletter/types';
+import type { DispatchDeps } from './dispatch';
+
+/** VIGIL_DLQ_URL (set by serverless.yml) → SQS; otherwise the local JSONL file. */
+export function deadLetterStoreFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  file = DEFAULT_DEAD_LETTER_FILE,
+): DeadLetterStore {
+  const queueUrl = env.VIGIL_DLQ_URL;
+  return queueUrl ? sqsDeadLetterStore(queueUrl) : fileDeadLetterStore(file);
+}
+
+export interface DispatchDepsOptions {
+  /** Epoch ms by which every delivery must be over (Lambda: remaining time minus a margin). */
+  deadline: number;
+  deadLetters: DeadLetterStore;
+  write?: (text: string) => void;
+  onOutcome?: DispatchDeps['deliver']['onOutcome'];
+}
+
+export function productionDispatchDeps(options: DispatchDepsOptions): DispatchDeps {
+  const now = () => new Date();
+  return {
+    now,
+    deadLetters: options.deadLetters,
+    deliver: {
+      http: fetchHttp,
+      now,
+      sleep: (ms) => sleep(ms).then(() => undefined),
+      random: Math.random,
+      deadline: options.deadline,
+      ...(options.write ? { write: options.write } : {}),
+      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+    },
+  };
+}

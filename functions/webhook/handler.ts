@@ -1,0 +1,101 @@
+/**
+ * The webhook Lambda: SNS (CloudWatch alarms), EventBridge alarm state changes, direct alarm actions and HTTP
+ * (Function URL: Alertmanager, Grafana, plain JSON) → routes → chat channels. Failed deliveries go to the SQS
+ * dead-letter queue (VIGIL_DLQ_URL); per-channel outcomes are logged and counted as EMF metrics.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { intakeWarnings } from '../alerts/http';
+import { configPath, loadConfig } from '../config/load';
+import type { VigilConfig } from '../config/schema';
+import { deadLetterStoreFromEnv, productionDispatchDeps } from '../dispatch/deps';
+import { handleWebhookEvent } from '../dispatch/webhook';
+import { createLogger } from '../logging/logger';
+
+const logger = createLogger('vigil-webhook');
+
+/** Finish deliveries this long before Lambda's hard stop, so dead-lettering and logging still happen. */
+const DEADLINE_MARGIN_MS = 3_000;
+
+let config: VigilConfig | undefined;
+let metrics: Metrics | undefined;
+
+function loadOnce(): { config: VigilConfig; metrics: Metrics } {
+  if (!config || !metrics) {
+    config = loadConfig(configPath());
+    // Delivery metrics go to the same namespace as the probe's, via EMF (no PutMetricData call on this path).
+    metrics = new Metrics({ serviceName: 'vigil-webhook', namespace: config.namespace });
+    for (const warning of intakeWarnings(config.webhook)) logger.warn(warning);
+  }
+  return { config, metrics };
+}
+
+export async function webhookHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
+  const { config: cfg, metrics } = loadOnce();
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
+  const deps = productionDispatchDeps({
+    deadline,
+    deadLetters: deadLetterStoreFromEnv(),
+    onOutcome: (outcome) => {
+      const single = metrics.singleMetric();
+      single.addDimension('Channel', outcome.channel);
+      single.addMetric(outcome.ok ? 'NotificationsSent' : 'NotificationsFailed', MetricUnit.Count, 1);
+      if (outcome.ok)
+        logger.info('notification sent', {
+          channel: outcome.channel,
+          alerts: outcome.alerts,
+          attempts: outcome.attempts,
+        });
+      else
+        logger.error('notification failed', {
+          channel: outcome.channel,
+          alerts: outcome.alerts,
+          attempts: outcome.attempts,
+          error: outcome.error,
+        });
+    },
+  });
+  let result: Awaited<ReturnType<typeof handleWebhookEvent>>;
+  try {
+    result = await handleWebhookEvent(event, { config: cfg, deps });
+  } catch (error) {
+    logger.error(
+      'alerts could be neither delivered nor dead-lettered; failing the invocation so it is retried',
+      error as Error,
+    );
+    throw error;
+  }
+  for (const skipped of result.skipped) logger.info('payload part skipped', { skipped });
+  if (result.report) {
+    const { report } = result;
+    if (report.unrouted.length > 0) {
+      logger.warn('alerts matched no route', {
+        alerts: report.unrouted.map((alert) => ({ name: alert.name, severity: alert.severity })),
+      });
+    }
+    if (report.deadLettered.length > 0) {
+      logger.error('failed notifications kept for replay', {
+        letters: report.deadLettered.map((l) => ({ id: l.id, channel: l.channel, alerts: l.alerts.length })),
+      });
+    }
+  }
+  if (result.kind === 'http') {
+    if (result.response.statusCode >= 400)
+      logger.warn('webhook request rejected', {
+        status: result.response.statusCode,
+        reason: result.response.body,
+      });
+    return result.response;
+  }
+  if (result.rejected) logger.error('event not understood', { reason: result.rejected });
+  return {
+    source: result.source,
+    rejected: result.rejected,
+    alerts: result.report?.alerts ?? 0,
+    deadLettered: result.report?.deadLettered.length ?? 0,
+  };
+}
+
+export const handler = middy(webhookHandler).use(injectLambdaContext(logger));
