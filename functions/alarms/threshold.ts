@@ -20,7 +20,9 @@ const COMPARISON_RE = /^\s*(>=|<=|>|<)\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\
 export function parseComparison(text: string): ParsedComparison | { error: string } {
   const match = COMPARISON_RE.exec(text);
   if (!match) {
-    return { error: `"${text}" is not a comparison: write an operator (>, >=, <, <=) and a number, e.g. "> 2000"` };
+    return {
+      error: `"${text}" is not a comparison: write an operator (>, >=, <, <=) and a number, e.g. "> 2000"`,
+    };
   }
   const threshold = Number(match[2]);
   if (!Number.isFinite(threshold)) return { error: `"${text}": threshold must be a finite number` };

@@ -1,13 +1,16 @@
+import { infraIssues } from '../../../infra/issues';
 import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
 import { colourer } from '../format';
+import { DEFAULT_REGION, DEFAULT_STAGE } from './infra';
 
 export const validate: Command = {
   name: 'validate',
   summary: 'check vigil.yml and list every problem',
   usage: `Usage: vigil validate [--config FILE] [--json]
 
-Validates the config (default ./vigil.yml, or $VIGIL_CONFIG) and lists every problem with its path.
+Validates the config (default ./vigil.yml, or $VIGIL_CONFIG) and lists every problem with its path,
+including what would stop a deployment (alarm names and evaluation ranges, dashboard and template limits).
 Exit 0 when valid, 2 when not.`,
   async run(argv, io) {
     const { values } = parse(argv, { ...CONFIG_OPTION, ...JSON_OPTION });
@@ -15,6 +18,13 @@ Exit 0 when valid, 2 when not.`,
     const paint = colourer(io.stdout, io.env);
     try {
       const config = loadConfig(file);
+      // Deployment checks too (alarm names and ranges, dashboard and template limits), so one command says
+      // whether `npm run package` will work.
+      const deployIssues = infraIssues(config, {
+        stage: DEFAULT_STAGE,
+        region: io.env.AWS_REGION ?? DEFAULT_REGION,
+      });
+      if (deployIssues.length > 0) throw new ConfigError(file, deployIssues);
       const summary = {
         valid: true,
         file,

@@ -1,0 +1,56 @@
+/** Alarm definitions (functions/alarms/definitions.ts) → AWS::CloudWatch::Alarm resources, notifying the alerts topic. */
+import type { AlarmDefinition } from '../functions/alarms/definitions';
+import { type CfnResource, type Json, logicalId, ref } from './cfn';
+
+export const ALERTS_TOPIC_ID = 'VigilAlertsTopic';
+const ALARM_ID_PREFIX = 'VigilAlarm';
+/** Metrics Insights alarms name their one query; the ID must start with a lower-case letter. */
+const INSIGHTS_QUERY_ID = 'q1';
+
+export function alarmLogicalId(definition: Pick<AlarmDefinition, 'name'>): string {
+  return logicalId(ALARM_ID_PREFIX, definition.name);
+}
+
+/** One alarm; alarm and OK actions both go to the alerts topic so the webhook sees firing and resolved. */
+export function alarmResource(definition: AlarmDefinition): CfnResource {
+  const actions: Json[] = [ref(ALERTS_TOPIC_ID)];
+  const what: Record<string, Json> =
+    definition.query === undefined
+      ? {
+          Namespace: definition.metric.namespace,
+          MetricName: definition.metric.metricName,
+          Dimensions: Object.entries(definition.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+          Statistic: definition.statistic,
+          Period: definition.periodSeconds,
+        }
+      : {
+          Metrics: [
+            {
+              Id: INSIGHTS_QUERY_ID,
+              Expression: definition.query,
+              Period: definition.periodSeconds,
+              ReturnData: true,
+              Label: `${definition.metric.metricName} (${definition.statistic.toLowerCase()} over series)`,
+            },
+          ],
+        };
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: definition.name,
+      AlarmDescription: definition.description,
+      ActionsEnabled: true,
+      AlarmActions: actions,
+      OKActions: actions,
+      ...what,
+      ComparisonOperator: definition.comparisonOperator,
+      Threshold: definition.threshold,
+      EvaluationPeriods: definition.evaluationPeriods,
+      DatapointsToAlarm: definition.datapointsToAlarm,
+      TreatMissingData: definition.treatMissingData,
+      ...(definition.warmUpMinutes === undefined
+        ? {}
+        : { WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: definition.warmUpMinutes } }),
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Least-privilege IAM: one role per function plus one for the probe's schedule, each allowed exactly what its
+ * code does. Nothing is granted on `*` except PutMetricData, which has no resource ARN and is held to vigil's
+ * namespace by the `cloudwatch:namespace` condition key.
+ */
+
+import type { VigilConfig } from '../functions/config/schema';
+import { PLACEHOLDER_RE, referencedSsmParameters } from '../functions/config/secrets';
+import { ACCOUNT_ID, arn, type CfnResource, getAtt, type Json, join, REGION } from './cfn';
+
+// Logical IDs osls gives the functions and their log groups (naming.getLambdaLogicalId / getLogGroupLogicalId).
+export const PROBE_FUNCTION_ID = 'ProbeLambdaFunction';
+export const WEBHOOK_FUNCTION_ID = 'WebhookLambdaFunction';
+export const PROBE_LOG_GROUP_ID = 'ProbeLogGroup';
+export const WEBHOOK_LOG_GROUP_ID = 'WebhookLogGroup';
+
+export const PROBE_ROLE_ID = 'VigilProbeRole';
+export const WEBHOOK_ROLE_ID = 'VigilWebhookRole';
+export const PROBE_SCHEDULER_ROLE_ID = 'VigilProbeSchedulerRole';
+export const DEAD_LETTER_QUEUE_ID = 'VigilDeadLetterQueue';
+
+interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+
+/** SNS topics the config publishes to: `channels.<name>` with `type: sns` and a literal `topicArn`. */
+export function snsTopicArns(config: VigilConfig): string[] {
+  const arns = new Set<string>();
+  for (const channel of Object.values(config.channels) as Record<string, unknown>[]) {
+    const topicArn = channel.topicArn;
+    if (channel.type === 'sns' && typeof topicArn === 'string' && !PLACEHOLDER_RE.test(topicArn))
+      arns.add(topicArn);
+  }
+  return [...arns].sort();
+}
+
+/** ssm:GetParameter(s) on exactly the parameters vigil.yml names, and kms:Decrypt only when SSM asks for it. */
+function ssmStatements(config: VigilConfig): Statement[] {
+  const names = [...referencedSsmParameters(config)].sort();
+  if (names.length === 0) return [];
+  return [
+    {
+      Sid: 'ReadReferencedParameters',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+      // Parameter ARNs are arn:...:parameter/<name> with the name's leading slash dropped.
+      Resource: names.map((name) => arn('ssm', `parameter/${name.replace(/^\//, '')}`)),
+    },
+    {
+      Sid: 'DecryptSecureStringsViaSsm',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: arn('kms', 'key/*'),
+      Condition: { StringEquals: { 'kms:ViaService': join(['ssm.', REGION, '.amazonaws.com']) } },
+    },
+  ];
+}
+
+function logStatement(logGroupId: string): Statement {
+  return {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    // The log group's Arn attribute ends in :*, which covers its streams.
+    Resource: getAtt(logGroupId, 'Arn'),
+  };
+}
+
+function role(name: string, service: string, statements: Statement[], sourceAccount = false): CfnResource {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: service },
+            Action: 'sts:AssumeRole',
+            // Confused-deputy guard for service principals acting for this account only.
+            ...(sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } } } : {}),
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: name,
+          PolicyDocument: { Version: '2012-10-17', Statement: statements as unknown as Json },
+        },
+      ],
+    },
+  };
+}
+
+/** The probe: its logs, metrics in vigil's namespace, the parameters the config references. */
+export function probeRole(config: VigilConfig): CfnResource {
+  return role('vigil-probe', 'lambda.amazonaws.com', [
+    logStatement(PROBE_LOG_GROUP_ID),
+    {
+      Sid: 'PublishVigilMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
+    },
+    ...ssmStatements(config),
+  ]);
+}
+
+/** The webhook: its logs, the dead-letter queue, the SNS topics the config names, the referenced parameters. */
+export function webhookRole(config: VigilConfig): CfnResource {
+  const topics = snsTopicArns(config);
+  return role('vigil-webhook', 'lambda.amazonaws.com', [
+    logStatement(WEBHOOK_LOG_GROUP_ID),
+    {
+      Sid: 'SendDeadLetters',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: getAtt(DEAD_LETTER_QUEUE_ID, 'Arn'),
+    },
+    ...(topics.length === 0
+      ? []
+      : [
+          {
+            Sid: 'PublishToConfiguredTopics',
+            Effect: 'Allow' as const,
+            Action: 'sns:Publish',
+            Resource: topics,
+          },
+        ]),
+    ...ssmStatements(config),
+  ]);
+}
+
+/** EventBridge Scheduler's role for the probe schedule: invoke the probe function, nothing else. */
+export function probeSchedulerRole(): CfnResource {
+  return role(
+    'vigil-probe-schedule',
+    'scheduler.amazonaws.com',
+    [
+      {
+        Sid: 'InvokeProbe',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: getAtt(PROBE_FUNCTION_ID, 'Arn'),
+      },
+    ],
+    true,
+  );
+}

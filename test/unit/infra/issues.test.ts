@@ -1,0 +1,123 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${ssm:..} are vigil's secret placeholders, not templates
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../../functions/cli/main';
+import { parseConfig } from '../../../functions/config/load';
+import { infraIssues } from '../../../infra/issues';
+import { resources } from '../../../infra/resources';
+import { jsonTargets, OPTIONS } from './helpers';
+
+describe('deployment problems the schema cannot see', () => {
+  it.each([
+    [
+      'a schedule EventBridge Scheduler cannot run',
+      jsonTargets(1, '[]', 'probe: { schedule: 90s }'),
+      'probe.schedule',
+      /whole minutes/,
+    ],
+    [
+      'an SNS topic given as a placeholder (IAM needs the ARN)',
+      jsonTargets(1, '[]', 'channels:\n  pager: { type: sns, topicArn: "${ssm:/vigil/topic}" }'),
+      'channels.pager.topicArn',
+      /write the ARN itself/,
+    ],
+    [
+      'more alarms than a stack can hold',
+      jsonTargets(170, '[{ name: M, path: $.m, thresholds: { warning: "> 1", critical: "> 2" } }]'),
+      'targets',
+      /CloudFormation resources .* over the limit of 500/,
+    ],
+    [
+      'an alarm window CloudWatch refuses',
+      jsonTargets(1, '[{ name: M, path: $.m, thresholds: { warning: { when: "> 1", of: 2000 } } }]'),
+      'targets[0].metrics[0].thresholds.warning.of',
+      /over the 86400s limit/,
+    ],
+    [
+      'two alarms with one name',
+      parseConfig(`
+targets:
+  - { name: a-b, url: "http://127.0.0.1/", type: json, metrics: [{ name: c, path: $.c, thresholds: { warning: "> 1" } }] }
+  - { name: a, url: "http://127.0.0.1/", type: json, metrics: [{ name: b-c, path: $.c, thresholds: { warning: "> 1" } }] }
+`),
+      'targets[1].metrics[0].thresholds.warning',
+      /is also generated for targets\[0\]/,
+    ],
+  ])('reports %s at its path', (_name, config, path, message) => {
+    expect(infraIssues(config, OPTIONS)).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('finds nothing wrong with the repo example', () => {
+    const config = parseConfig(readFileSync(join(__dirname, '../../../vigil.yml'), 'utf8'));
+    expect(infraIssues(config, OPTIONS)).toEqual([]);
+  });
+});
+
+function io() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const read = (stream: PassThrough) => () => String(stream.read() ?? '');
+  return { io: { stdout, stderr, env: {} }, out: read(stdout), err: read(stderr) };
+}
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'vigil-infra-')), 'vigil.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('vigil infra render', () => {
+  it('prints exactly the generated resources as JSON', async () => {
+    const file = join(__dirname, 'fixtures/vigil.yml');
+    const { io: streams, out } = io();
+    const code = await main(
+      ['infra', 'render', '--config', file, '--stage', 'dev', '--region', 'eu-west-1'],
+      streams,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(out())).toEqual(resources(parseConfig(readFileSync(file, 'utf8')), OPTIONS));
+  });
+
+  it('exits 2 and lists deployment problems with their path', async () => {
+    const file = configFile('probe: { schedule: 90s }\ntargets: [{ name: a, url: "http://127.0.0.1/" }]\n');
+    const { io: streams, err } = io();
+    expect(await main(['infra', 'render', '--config', file], streams)).toBe(2);
+    expect(err()).toMatch(/probe\.schedule: 90000ms: EventBridge Scheduler runs the probe in whole minutes/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const { io: streams, err } = io();
+    expect(await main(['infra', 'deploy'], streams)).toBe(2);
+    expect(err()).toMatch(/expected: vigil infra render/);
+  });
+});
+
+describe('vigil validate reports threshold mistakes with their path', () => {
+  it.each([
+    ['a comparison that is not one', 'warning: "> abc"', /thresholds\.warning.*"> abc" is not a comparison/],
+    ['an unknown level', 'fatal: "> 1"', /thresholds.*unknown key "fatal"/],
+    [
+      'for greater than of',
+      'critical: { when: "> 1", for: 3, of: 2 }',
+      /thresholds\.critical.*for \(3\) must not exceed of \(2\)/,
+    ],
+  ])('%s', async (_name, level, message) => {
+    const file = configFile(`targets:
+  - name: api
+    url: http://127.0.0.1:3000/health
+    type: json
+    metrics:
+      - name: Goroutines
+        path: $.goroutines
+        thresholds:
+          ${level}
+`);
+    const { io: streams, err } = io();
+    expect(await main(['validate', '--config', file], streams)).toBe(2);
+    const printed = err();
+    expect(printed).toMatch(message);
+    expect(printed).toMatch(/targets\[0\]\.metrics\[0\]\.thresholds/);
+  });
+});
