@@ -119,7 +119,7 @@ export function webhookRole(config: VigilConfig): CfnResource {
     {
       Sid: 'SendDeadLetters',
       Effect: 'Allow',
-      Action: 'sqs:SendMessage',
+      Action: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
       Resource: getAtt(DEAD_LETTER_QUEUE_ID, 'Arn'),
     },
     ...(topics.length === 0

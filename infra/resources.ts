@@ -49,6 +49,11 @@ export function definitionsFor(config: VigilConfig, options: InfraOptions): Alar
   return alarmDefinitions(config, { ...options, dashboardOf: (target) => plan.dashboardOf(target) });
 }
 
+/** The dead-letter queue's name: a plain string the webhook gets at package time (see deploymentSettings). */
+export function deadLetterQueueName(options: InfraOptions): string {
+  return `${options.service ?? DEFAULT_SERVICE}-${options.stage}-dead-letters`;
+}
+
 export function resources(config: VigilConfig, options: InfraOptions): Template {
   const service = options.service ?? DEFAULT_SERVICE;
   const prefix = `${service}-${options.stage}`;
@@ -84,7 +89,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [DEAD_LETTER_QUEUE_ID]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `${prefix}-dead-letters`,
+        QueueName: deadLetterQueueName(options),
         MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
         SqsManagedSseEnabled: true,
       },
@@ -146,7 +151,7 @@ function accountAlarmsRule(prefix: string): Record<string, CfnResource> {
 }
 
 /** Plain values serverless.yml reads besides the resources. */
-export function deploymentSettings(config: VigilConfig) {
+export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
   const scheduleSeconds = config.probe.schedule / 1000;
   return {
     namespace: config.namespace,
@@ -160,6 +165,8 @@ export function deploymentSettings(config: VigilConfig) {
     webhookRole: WEBHOOK_ROLE_ID,
     probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
     alertsTopicArn: ref(ALERTS_TOPIC_ID),
-    deadLetterQueueUrl: ref(DEAD_LETTER_QUEUE_ID),
+    // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
+    // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
+    deadLetterQueueName: deadLetterQueueName(options),
   };
 }

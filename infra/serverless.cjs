@@ -20,5 +20,5 @@ module.exports = async ({ resolveVariable }) => {
       `${file} cannot be deployed:\n${issues.map((issue) => `  - ${formatIssue(issue)}`).join('\n')}`,
     );
   }
-  return { ...deploymentSettings(config), resources: resources(config, options) };
+  return { ...deploymentSettings(config, options), resources: resources(config, options) };
 };

@@ -1,9 +1,10 @@
 /**
- * Dead letters in SQS (the deployed webhook: VIGIL_DLQ_URL). The client comes from the SDK's standard config, so
+ * Dead letters in SQS (the deployed webhook: VIGIL_DLQ_NAME, or VIGIL_DLQ_URL). The client comes from the SDK's standard config, so
  * AWS_ENDPOINT_URL_SQS points it at a local stand-in in tests.
  */
 import {
   DeleteMessageCommand,
+  GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -37,27 +38,53 @@ export function fitLetter(letter: DeadLetter, maxBytes = SQS_MESSAGE_MAX_BYTES):
   ];
 }
 
-export function sqsDeadLetterStore(queueUrl: string, client: SQSClient = new SQSClient({})): DeadLetterStore {
+/** A queue given by URL, or by name (its URL looked up once, when first needed). */
+export type QueueRef = { url: string } | { name: string };
+
+/** `--queue` and environment values: a URL, or else a queue name. */
+export function queueRef(text: string): QueueRef {
+  return /^https?:\/\//.test(text) ? { url: text } : { name: text };
+}
+
+export function sqsDeadLetterStore(queue: QueueRef, client: SQSClient = new SQSClient({})): DeadLetterStore {
+  let url: Promise<string> | undefined = 'url' in queue ? Promise.resolve(queue.url) : undefined;
+  const queueUrl = (): Promise<string> => {
+    if (url) return url;
+    const { name } = queue as { name: string };
+    const lookup = client.send(new GetQueueUrlCommand({ QueueName: name })).then((out) => {
+      if (!out.QueueUrl) throw new Error(`SQS has no URL for queue ${name}`);
+      return out.QueueUrl;
+    });
+    url = lookup;
+    // A failed lookup is not cached: the next dead letter tries again.
+    lookup.catch(() => {
+      url = undefined;
+    });
+    return lookup;
+  };
   // One message per call: dead letters are rare, and single sends keep each failure attributable.
   async function send(letters: readonly DeadLetter[]) {
+    const QueueUrl = await queueUrl();
     for (const letter of letters.flatMap((each) => fitLetter(each))) {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(letter) }));
+      await client.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(letter) }));
     }
   }
   async function remove(handles: readonly string[]) {
+    const QueueUrl = await queueUrl();
     for (const handle of handles)
-      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
+      await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: handle }));
   }
   return {
-    description: `SQS queue ${queueUrl}`,
+    description: `SQS queue ${'url' in queue ? queue.url : queue.name}`,
     put: send,
     remove,
     async list(max) {
+      const QueueUrl = await queueUrl();
       const out: StoredLetter[] = [];
       while (out.length < max) {
         const received = await client.send(
           new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
+            QueueUrl,
             MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX_MESSAGES, max - out.length),
             VisibilityTimeout: REPLAY_VISIBILITY_TIMEOUT_S,
             WaitTimeSeconds: 0,

@@ -6,13 +6,14 @@ import { sqsDeadLetterStore } from '../deadletter/sqs';
 import type { DeadLetterStore } from '../deadletter/types';
 import type { DispatchDeps } from './dispatch';
 
-/** VIGIL_DLQ_URL (set by serverless.yml) → SQS; otherwise the local JSONL file. */
+/** VIGIL_DLQ_URL or VIGIL_DLQ_NAME (set by serverless.yml) → SQS; otherwise the local JSONL file. */
 export function deadLetterStoreFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   file = DEFAULT_DEAD_LETTER_FILE,
 ): DeadLetterStore {
-  const queueUrl = env.VIGIL_DLQ_URL;
-  return queueUrl ? sqsDeadLetterStore(queueUrl) : fileDeadLetterStore(file);
+  if (env.VIGIL_DLQ_URL) return sqsDeadLetterStore({ url: env.VIGIL_DLQ_URL });
+  if (env.VIGIL_DLQ_NAME) return sqsDeadLetterStore({ name: env.VIGIL_DLQ_NAME });
+  return fileDeadLetterStore(file);
 }
 
 export interface DispatchDepsOptions {

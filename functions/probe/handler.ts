@@ -27,6 +27,11 @@ export async function probeHandler(_event: unknown, context: Pick<Context, 'getR
   if (summary.unfinished.length > 0)
     logger.error('round hit the deadline', { unfinished: summary.unfinished });
   if (summary.dropped.length > 0) logger.warn('datums not published', { dropped: summary.dropped });
+  const publish = summary.publish;
+  if (publish && publish.viaEmf > 0) {
+    logger.warn('CloudWatch refused datums: written as EMF to the log instead', { viaEmf: publish.viaEmf });
+  }
+  if (publish && publish.failed.length > 0) logger.error('datums could not be published', { failed: publish.failed });
   logger.info('probe round done', { summary });
   return summary;
 }

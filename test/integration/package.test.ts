@@ -117,7 +117,7 @@ describe('the packaged CloudFormation template', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
-        Variables: { VIGIL_DLQ_URL: { Ref: 'VigilDeadLetterQueue' }, VIGIL_CONFIG: 'vigil.yml' },
+        Variables: { VIGIL_DLQ_NAME: 'vigil-dev-dead-letters', VIGIL_CONFIG: 'vigil.yml' },
       },
     });
   });
@@ -169,7 +169,7 @@ describe('the packaged CloudFormation template', () => {
     );
     expect(webhook.filter((statement) => String(statement.Action).startsWith('sqs:'))).toEqual([
       expect.objectContaining({
-        Action: 'sqs:SendMessage',
+        Action: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
         Resource: { 'Fn::GetAtt': ['VigilDeadLetterQueue', 'Arn'] },
       }),
     ]);

@@ -121,7 +121,8 @@ beforeAll(async () => {
   queueUrl = sqs.queueUrl('vigil-dlq');
   dead = await closedOrigin();
   restoreEnv = setFakeAwsEnv({ SNS: sns.url, SQS: sqs.url });
-  Object.assign(process.env, SECRETS, { VIGIL_DLQ_URL: queueUrl });
+  // By name, as serverless.yml passes it: the handler looks the URL up with GetQueueUrl when it needs it.
+  Object.assign(process.env, SECRETS, { VIGIL_DLQ_NAME: 'vigil-dlq' });
   dir = mkdtempSync(join(tmpdir(), 'vigil-webhook-'));
   process.env.VIGIL_CONFIG = writeConfig(
     'vigil.yml',
@@ -135,7 +136,7 @@ afterAll(async () => {
     [slack, discord, teams, telegram, hook, wecom, dingtalk, feishu, sns, sqs].map((fake) => fake.close()),
   );
   restoreEnv();
-  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_URL', 'VIGIL_CONFIG']) delete process.env[name];
+  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_NAME', 'VIGIL_CONFIG']) delete process.env[name];
   clearSecretCache();
 });
 
@@ -325,7 +326,9 @@ describe('dead letters and replay', () => {
       readFileSync(fixed, 'utf8').replace(`${slack.origin}/services/T1/B1/brokentoken123456`, slack.url),
     );
     const again = io();
-    expect(await main(['replay', '--config', right, '--queue', queueUrl, '--json'], again.streams)).toBe(0);
+    expect(await main(['replay', '--config', right, '--queue', 'vigil-dlq', '--json'], again.streams)).toBe(
+      0,
+    );
     expect(JSON.parse(again.text())).toMatchObject({ delivered: 1, failed: 0 });
     expect(slack.requests.length).toBe(slackBefore + 2);
     expect(JSON.parse(slack.requests.at(-1)!.body).text).toContain('BrokenPipe');

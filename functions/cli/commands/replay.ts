@@ -1,7 +1,7 @@
 import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { replayDeadLetters } from '../../deadletter/replay';
-import { sqsDeadLetterStore } from '../../deadletter/sqs';
+import { queueRef, sqsDeadLetterStore } from '../../deadletter/sqs';
 import { productionDispatchDeps } from '../../dispatch/deps';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, table } from '../format';
@@ -13,9 +13,9 @@ const REPLAY_BUDGET_MS = 5 * 60_000;
 export const replay: Command = {
   name: 'replay',
   summary: 'resend dead-lettered notifications to the channels that failed',
-  usage: `Usage: vigil replay [--config FILE] [--queue URL | --file FILE] [--channel NAME] [--max N] [--dry-run] [--json]
+  usage: `Usage: vigil replay [--config FILE] [--queue URL|NAME | --file FILE] [--channel NAME] [--max N] [--dry-run] [--json]
 
-Reads dead letters — from the SQS queue (--queue, or $VIGIL_DLQ_URL) or the local file (--file, default
+Reads dead letters — from the SQS queue (--queue URL or name, or $VIGIL_DLQ_URL / $VIGIL_DLQ_NAME) or the local file (--file, default
 ${DEFAULT_DEAD_LETTER_FILE}) — and resends each one only to the channel that failed, rendered with the current
 config. Letters that succeed are removed; letters that fail again stay, with their replay count raised.
 
@@ -45,9 +45,9 @@ Exit 0 when every replayed letter was delivered, 1 when some failed again, 2 on 
       if (error instanceof ConfigError) return printConfigError(error, io);
       throw error;
     }
-    const queue = values.queue ?? (values.file ? undefined : io.env.VIGIL_DLQ_URL);
+    const queue = values.queue ?? (values.file ? undefined : (io.env.VIGIL_DLQ_URL ?? io.env.VIGIL_DLQ_NAME));
     const store = queue
-      ? sqsDeadLetterStore(queue)
+      ? sqsDeadLetterStore(queueRef(queue))
       : fileDeadLetterStore(values.file ?? DEFAULT_DEAD_LETTER_FILE);
     const deps = productionDispatchDeps({
       deadline: Date.now() + REPLAY_BUDGET_MS,

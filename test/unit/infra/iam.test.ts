@@ -78,7 +78,7 @@ describe('least-privilege IAM', () => {
     );
     expect(send).toEqual([
       expect.objectContaining({
-        Action: 'sqs:SendMessage',
+        Action: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
         Resource: { 'Fn::GetAtt': ['VigilDeadLetterQueue', 'Arn'] },
       }),
     ]);

@@ -125,11 +125,19 @@ describe('options in vigil.yml', () => {
     ['5m', 'rate(5 minutes)', 295],
     ['30m', 'rate(30 minutes)', 900],
   ])('schedule %s → %s, probe timeout %ds', (schedule, rate, timeout) => {
-    const settings = deploymentSettings(jsonTargets(1, '[]', `probe: { schedule: ${schedule} }`));
+    const settings = deploymentSettings(jsonTargets(1, '[]', `probe: { schedule: ${schedule} }`), {
+      stage: 'dev',
+      region: 'us-east-1',
+    });
     expect(settings).toMatchObject({ scheduleRate: rate, probeTimeout: timeout });
   });
 
   it('takes the log retention from logs.retentionDays', () => {
-    expect(deploymentSettings(jsonTargets(1, '[]', 'logs: { retentionDays: 14 }')).logRetentionDays).toBe(14);
+    expect(
+      deploymentSettings(jsonTargets(1, '[]', 'logs: { retentionDays: 14 }'), {
+        stage: 'dev',
+        region: 'us-east-1',
+      }).logRetentionDays,
+    ).toBe(14);
   });
 });
