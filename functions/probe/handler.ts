@@ -31,7 +31,8 @@ export async function probeHandler(_event: unknown, context: Pick<Context, 'getR
   if (publish && publish.viaEmf > 0) {
     logger.warn('CloudWatch refused datums: written as EMF to the log instead', { viaEmf: publish.viaEmf });
   }
-  if (publish && publish.failed.length > 0) logger.error('datums could not be published', { failed: publish.failed });
+  if (publish && publish.failed.length > 0)
+    logger.error('datums could not be published', { failed: publish.failed });
   logger.info('probe round done', { summary });
   return summary;
 }

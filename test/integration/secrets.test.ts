@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${env:..} and ${ssm:..} are vigil placeholders, not JS templates
 /** ${env:} / ${ssm:} placeholders resolved through the real SSM client against the loopback SSM fake. */
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
