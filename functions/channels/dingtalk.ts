@@ -6,25 +6,23 @@
  */
 import { z } from 'zod';
 import type { Alert } from '../alerts/types';
-import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
-import { redact } from '../logging/redact';
+import { type CodeTable, classifyErrcode } from './errcode';
+import { placeholderString, robotWebhookUrl } from './fields';
 import {
-  contextLine,
+  alertFacts,
   digestTitle,
-  displayLabels,
+  fitDigest,
   headline,
-  metricText,
+  markdownLink,
   moreNote,
   orderForDigest,
-  timing,
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { classifyStatus, isRecord, parseJsonBody, postJson } from './http';
+import { postJson } from './http';
 import { dingtalkSign } from './signing';
-import { byteLength, type Measure, takeWithinBudget, truncateBytes, truncateTo } from './text';
-import type { ChannelModule, DeliveryReason, HttpResponse, RenderContext, SendDeps } from './types';
-import { DeliveryError } from './types';
+import { byteLength, type Measure, oneLine, truncateBytes } from './text';
+import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
 
 export const DINGTALK_BODY_MAX_BYTES = 20_000;
 /** The notification preview shows the title; keep it short. */
@@ -38,33 +36,17 @@ export const DINGTALK_THROTTLE_BLOCK_MS = 10 * 60_000;
 // -----------------------------------------------------------------------------------------------------------------
 // Config
 
-/** A string that may be (or contain) a ${...} placeholder, checked for syntax here. */
-const secretable = z.string().superRefine((value, ctx) => {
-  const problem = placeholderError(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-/** A robot URL (a credential: never echoed in messages) or a placeholder resolved before send. */
-const webhookUrl = secretable.superRefine((value, ctx) => {
-  if (PLACEHOLDER_RE.test(value)) return;
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is not an http(s) URL (expected https://oapi.dingtalk.com/robot/send?access_token=…)',
-    });
-  } else if (!new URL(value).searchParams.get('access_token')) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'has no access_token= parameter: copy the whole webhook URL from the robot settings',
-    });
-  }
-});
+const webhookUrl = robotWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=…', (url) =>
+  url.searchParams.get('access_token')
+    ? undefined
+    : 'has no access_token= parameter: copy the whole webhook URL from the robot settings',
+);
 
 export const dingtalkConfigSchema = z.strictObject({
   type: z.literal('dingtalk'),
   url: webhookUrl,
   /** The robot's 加签 secret (SEC…); when set, every request is signed. */
-  secret: secretable.min(1).optional(),
+  secret: placeholderString.min(1).optional(),
   /** One of the robot's custom keywords; added to every message that does not already contain it. */
   keyword: z.string().min(1).max(64).optional(),
   atMobiles: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'use a mobile number')).optional(),
@@ -99,9 +81,12 @@ function render(alerts: readonly Alert[], config: DingtalkConfig, ctx: RenderCon
   const envelope: DingtalkMessage = { msgtype: 'markdown', markdown: { title, text: '' }, at };
   const budget =
     DINGTALK_BODY_MAX_BYTES - byteLength(JSON.stringify(envelope)) - jsonBytes(header) - jsonBytes(footer);
-  const full = digestBody(ordered, (alert) => entry(alert, ordered.length > 1, ctx), '\n\n', budget);
-  // Too long to show every alert in full: one line each, so the digest names as many alerts as possible.
-  const body = full.omitted === 0 ? full.text : digestBody(ordered, compactEntry, '\n', budget).text;
+  const body = fitDigest(
+    ordered,
+    { full: (alert) => entry(alert, ordered.length > 1, ctx), compact: compactEntry },
+    // The "+N more" note is a paragraph of its own, in italics.
+    { max: budget, measure: jsonBytes, note: (omitted) => `\n\n*${moreNote(omitted)}*` },
+  );
   return { msgtype: 'markdown', markdown: { title, text: header + body + footer }, at };
 }
 
@@ -113,22 +98,8 @@ function entry(alert: Alert, inDigest: boolean, ctx: RenderContext): string {
   const lines: string[] = [];
   // A single alert's headline is the message title already.
   if (inDigest) lines.push(`##### ${md(clip(headline(alert)))}`);
-  const add = (label: string, value: string | undefined) => {
-    if (value) lines.push(`> **${label}**: ${md(clip(value))}`);
-  };
-  add('Summary', alert.summary);
-  if (alert.description !== alert.summary) add('Details', alert.description);
-  add('Metric', metricText(alert));
-  add('Value', valueVsThreshold(alert));
-  add(
-    'Labels',
-    displayLabels(alert)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(', '),
-  );
-  add('Context', contextLine(alert));
-  add('Time', timing(alert, ctx.now));
-  const links = usableLinks(alert).map(markdownLink);
+  for (const [label, value] of alertFacts(alert, ctx.now)) lines.push(`> **${label}**: ${md(clip(value))}`);
+  const links = usableLinks(alert).map(link);
   if (links.length > 0) lines.push(links.join(' · '));
   // Quote lines need a blank line between them, or DingTalk joins them into one paragraph.
   return lines.join('\n\n');
@@ -139,39 +110,13 @@ function compactEntry(alert: Alert): string {
   const details = [alert.summary, valueVsThreshold(alert)]
     .filter(Boolean)
     .map((text) => md(clip(text!, COMPACT_FIELD_MAX_BYTES)));
-  const link = usableLinks(alert)[0];
-  const parts = [`**${md(clip(headline(alert)))}**`, ...details, ...(link ? [markdownLink(link)] : [])];
+  const first = usableLinks(alert)[0];
+  const parts = [`**${md(clip(headline(alert)))}**`, ...details, ...(first ? [link(first)] : [])];
   return `- ${parts.join(' · ')}`;
 }
 
-function markdownLink(link: { title: string; url: string }): string {
-  return `[${md(clip(link.title)).replace(/[[\]]/g, '')}](${linkUrl(link.url)})`;
-}
-
-/** Whole entries while they fit in `max` (JSON bytes), then "+N more (…)"; a single oversized entry is cut instead. */
-function digestBody(
-  alerts: readonly Alert[],
-  toText: (alert: Alert) => string,
-  separator: string,
-  max: number,
-): { text: string; omitted: number } {
-  const items = alerts.map((alert) => ({ alert, text: toText(alert) }));
-  type Item = (typeof items)[number];
-  const note = (omitted: readonly Item[]) =>
-    omitted.length > 0
-      ? `${separator}${separator === '\n' ? '\n' : ''}*${moreNote(omitted.map((item) => item.alert))}*`
-      : '';
-  const join = (kept: readonly Item[], omitted: readonly Item[]) =>
-    kept.map((item) => item.text).join(separator) + note(omitted);
-  const { kept, omitted } = takeWithinBudget(items, (k, o) => jsonBytes(join(k, o)) <= max);
-  const text = join(kept, omitted);
-  if (jsonBytes(text) <= max) return { text, omitted: omitted.length };
-  const cut = truncateTo(kept[0]?.text ?? '', max - jsonBytes(note(omitted)), jsonBytes);
-  return { text: cut + note(omitted), omitted: omitted.length };
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+function link({ title, url }: { title: string; url: string }): string {
+  return markdownLink(md(clip(title)), url);
 }
 
 function clip(text: string, maxBytes = FIELD_MAX_BYTES): string {
@@ -181,10 +126,6 @@ function clip(text: string, maxBytes = FIELD_MAX_BYTES): string {
 /** User text must not smuggle in HTML tags. (Mentions need `at` as well, so a stray @mobile in text pings nobody.) */
 function md(text: string): string {
   return text.replace(/<(?=[A-Za-z/!])/g, '＜');
-}
-
-function linkUrl(url: string): string {
-  return url.replace(/\(/g, '%28').replace(/\)/g, '%29');
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -214,7 +155,7 @@ function secrets(config: DingtalkConfig): string[] {
 // -----------------------------------------------------------------------------------------------------------------
 // Classify
 
-const DINGTALK_ERRCODES: ReadonlyMap<number, { reason: DeliveryReason; retryable: boolean }> = new Map([
+const DINGTALK_ERRCODES: CodeTable = new Map([
   [-1, { reason: 'server-error', retryable: true }], // system busy
   [130101, { reason: 'rate-limited', retryable: true }], // send too fast: > 20/min, robot blocked for 10 minutes
   [310000, { reason: 'auth', retryable: false }], // keywords not in content / sign not match / invalid timestamp / ip
@@ -233,51 +174,15 @@ export function classifyDingtalkResponse(
   now: Date,
   hide: readonly string[] = [],
 ): DeliveryError | undefined {
-  const json = parseJsonBody(response.body);
-  const code = isRecord(json) && typeof json.errcode === 'number' ? json.errcode : undefined;
-  if (code === undefined || (code === 0 && !isSuccess(response))) {
-    return (
-      classifyStatus('DingTalk', response, now, { message: vendorText(response.body, hide) }) ??
-      new DeliveryError(
-        `DingTalk answered HTTP ${response.status} without errcode: ${vendorText(response.body, hide)}`,
-        {
-          reason: 'vendor-error',
-          retryable: false,
-          status: response.status,
-        },
-      )
-    );
-  }
-  if (code === 0) return undefined;
-  const verdict = DINGTALK_ERRCODES.get(code) ?? { reason: 'vendor-error', retryable: false };
-  // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine and a later redrive will
-  // succeed — but only after that wait. The retrier never waits past the Lambda's remaining time, so it gives up at
-  // once and the delivery goes to the dead-letter queue, instead of hammering a blocked robot (which would only
-  // prolong the block). Redrive the DLQ after the block has passed.
-  const retryAfterMs = code === 130101 ? DINGTALK_THROTTLE_BLOCK_MS : undefined;
-  return new DeliveryError(
-    `DingTalk errcode ${code}: ${vendorText(isRecord(json) ? json.errmsg : '', hide)}`,
-    {
-      ...verdict,
-      status: response.status,
-      vendorCode: code,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    },
-  );
-}
-
-function isSuccess(response: HttpResponse): boolean {
-  return response.status >= 200 && response.status < 300;
-}
-
-/** The vendor's own words: one line, bounded, with credentials removed. */
-function vendorText(value: unknown, hide: readonly string[]): string {
-  let text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
-  for (const secret of hide) {
-    for (const form of new Set([secret, encodeURIComponent(secret)]))
-      if (form) text = text.split(form).join('***');
-  }
-  return truncateBytes(redact(oneLine(text)), 300);
+  return classifyErrcode('DingTalk', response, now, {
+    codes: DINGTALK_ERRCODES,
+    hide,
+    // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine and a later redrive will
+    // succeed — but only after that wait. The retrier never waits past the Lambda's remaining time, so it gives up
+    // at once and the delivery goes to the dead-letter queue, instead of hammering a blocked robot (which would only
+    // prolong the block). Redrive the DLQ after the block has passed.
+    retryAfterMs: (errcode) => (errcode === 130101 ? DINGTALK_THROTTLE_BLOCK_MS : undefined),
+  });
 }
 
 export const dingtalk: ChannelModule<'dingtalk', DingtalkConfig, DingtalkMessage> = {

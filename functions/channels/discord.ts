@@ -8,8 +8,8 @@ import { webhookUrl } from './fields';
 import {
   contextLine,
   digestTitle,
-  displayLabels,
   hexToDecimal,
+  labelsText,
   metricText,
   moreNote,
   orderForDigest,
@@ -122,11 +122,11 @@ function alertEmbed(alert: Alert, now: Date): DiscordEmbed {
       inline: true,
     });
   }
-  const labels = displayLabels(alert).map(([name, v]) => `${name}=${v}`);
-  if (labels.length > 0) {
+  const labels = labelsText(alert);
+  if (labels) {
     fields.push({
       name: 'Labels',
-      value: cutMarkdown(escapeMarkdown(labels.join(', ')), ALERT_FIELD_VALUE_MAX_CHARS),
+      value: cutMarkdown(escapeMarkdown(labels), ALERT_FIELD_VALUE_MAX_CHARS),
       inline: false,
     });
   }

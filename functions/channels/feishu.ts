@@ -6,15 +6,15 @@
  */
 import { z } from 'zod';
 import type { Alert } from '../alerts/types';
-import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
-import { redact } from '../logging/redact';
+import { type CodeTable, classifyWithoutCode, codeError } from './errcode';
+import { placeholderString, robotWebhookUrl } from './fields';
 import {
   contextLine,
   digestTitle,
   digestTone,
-  displayLabels,
   formatTime,
   headline,
+  labelsText,
   metricText,
   moreNote,
   orderForDigest,
@@ -23,11 +23,10 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { classifyStatus, isRecord, parseJsonBody, postJson, secondsToMs } from './http';
+import { isRecord, isSuccessStatus, parseJsonBody, postJson, secondsToMs } from './http';
 import { feishuSign } from './signing';
-import { byteLength, takeWithinBudget, truncateBytes } from './text';
-import type { ChannelModule, DeliveryReason, HttpResponse, RenderContext, SendDeps } from './types';
-import { DeliveryError } from './types';
+import { byteLength, oneLine, takeWithinBudget, truncateBytes } from './text';
+import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
 
 export const FEISHU_BODY_MAX_BYTES = 20_000;
 /** Room left in the body for `"timestamp":"<10 digits>","sign":"<44 chars>",` added at send time. */
@@ -42,32 +41,17 @@ const BUTTON_URL_MAX_BYTES = 2000;
 // -----------------------------------------------------------------------------------------------------------------
 // Config
 
-const secretable = z.string().superRefine((value, ctx) => {
-  const problem = placeholderError(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-/** A bot URL (a credential: never echoed in messages) or a placeholder resolved before send. */
-const webhookUrl = secretable.superRefine((value, ctx) => {
-  if (PLACEHOLDER_RE.test(value)) return;
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is not an http(s) URL (expected https://open.feishu.cn/open-apis/bot/v2/hook/…)',
-    });
-  } else if (!/\/hook\/[^/]+$/.test(new URL(value).pathname)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'does not end in /hook/<token>: copy the whole webhook URL from the bot settings',
-    });
-  }
-});
+const webhookUrl = robotWebhookUrl('https://open.feishu.cn/open-apis/bot/v2/hook/…', (url) =>
+  /\/hook\/[^/]+$/.test(url.pathname)
+    ? undefined
+    : 'does not end in /hook/<token>: copy the whole webhook URL from the bot settings',
+);
 
 export const feishuConfigSchema = z.strictObject({
   type: z.literal('feishu'),
   url: webhookUrl,
   /** The bot's signature secret; when set, every request is signed. */
-  secret: secretable.min(1).optional(),
+  secret: placeholderString.min(1).optional(),
   /** One of the bot's custom keywords; added to every card that does not already contain it. */
   keyword: z.string().min(1).max(64).optional(),
 });
@@ -185,13 +169,7 @@ function alertElements(alert: Alert, inDigest: boolean, ctx: RenderContext): Fei
   field('Value', valueVsThreshold(alert), true);
   field('Time', timing(alert, ctx.now), true);
   field('Context', contextLine(alert), true);
-  field(
-    'Labels',
-    displayLabels(alert)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(', '),
-    false,
-  );
+  field('Labels', labelsText(alert), false);
 
   const div: FeishuElement = {
     tag: 'div',
@@ -250,10 +228,6 @@ function mdDiv(content: string, sanitize = true): FeishuElement {
   return { tag: 'div', text: { tag: 'lark_md', content: sanitize ? md(content) : content } };
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 function clip(text: string, maxBytes: number): string {
   return truncateBytes(oneLine(text), maxBytes);
 }
@@ -284,7 +258,7 @@ function secrets(config: FeishuConfig): string[] {
 // -----------------------------------------------------------------------------------------------------------------
 // Classify
 
-const FEISHU_CODES: ReadonlyMap<number, { reason: DeliveryReason; retryable: boolean }> = new Map([
+const FEISHU_CODES: CodeTable = new Map([
   [11232, { reason: 'rate-limited', retryable: true }], // frequency limited (5/s, 100/min per bot)
   [9499, { reason: 'rate-limited', retryable: true }], // seen as a throttle answer too
   [19001, { reason: 'auth', retryable: false }], // param invalid: incoming webhook access token invalid
@@ -305,51 +279,24 @@ export function classifyFeishuResponse(
 ): DeliveryError | undefined {
   // The gateway says when its rate window resets (seconds); Retry-After is the fallback classifyStatus reads.
   const reset = secondsToMs(response.headers['x-ogw-ratelimit-reset']);
-  const retryAfter = reset === undefined ? {} : { retryAfterMs: reset };
   const json = parseJsonBody(response.body);
   const raw = isRecord(json) ? (typeof json.code === 'number' ? json.code : json.StatusCode) : undefined;
   const code = typeof raw === 'number' ? raw : undefined;
-  if (code === undefined || response.status === 429 || (code === 0 && !isSuccess(response))) {
-    const detail = {
-      message: vendorText(response.body, hide),
-      ...retryAfter,
+  if (code === undefined || response.status === 429 || (code === 0 && !isSuccessStatus(response.status))) {
+    return classifyWithoutCode('Feishu', 'code', response, now, hide, {
+      ...(reset === undefined ? {} : { retryAfterMs: reset }),
       ...(code === undefined ? {} : { vendorCode: code }),
-    };
-    return (
-      classifyStatus('Feishu', response, now, detail) ??
-      new DeliveryError(
-        `Feishu answered HTTP ${response.status} without code: ${vendorText(response.body, hide)}`,
-        {
-          reason: 'vendor-error',
-          retryable: false,
-          status: response.status,
-        },
-      )
-    );
+    });
   }
   if (code === 0) return undefined;
-  const verdict = FEISHU_CODES.get(code) ?? { reason: 'vendor-error', retryable: false };
   const said = isRecord(json) ? (json.msg ?? json.StatusMessage) : '';
-  return new DeliveryError(`Feishu code ${code}: ${vendorText(said, hide)}`, {
-    ...verdict,
+  return codeError(`Feishu code ${code}`, said, {
+    code,
+    codes: FEISHU_CODES,
     status: response.status,
-    vendorCode: code,
-    ...(verdict.reason === 'rate-limited' ? retryAfter : {}),
+    hide,
+    retryAfterMs: FEISHU_CODES.get(code)?.reason === 'rate-limited' ? reset : undefined,
   });
-}
-
-function isSuccess(response: HttpResponse): boolean {
-  return response.status >= 200 && response.status < 300;
-}
-
-/** The vendor's own words: one line, bounded, with credentials removed. */
-function vendorText(value: unknown, hide: readonly string[]): string {
-  let text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
-  for (const secret of hide) {
-    for (const form of new Set([secret, encodeURIComponent(secret)]))
-      if (form) text = text.split(form).join('***');
-  }
-  return truncateBytes(redact(oneLine(text)), 300);
 }
 
 export const feishu: ChannelModule<'feishu', FeishuConfig, FeishuMessage> = {

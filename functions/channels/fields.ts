@@ -25,6 +25,28 @@ export const webhookUrl = secretString.superRefine((value, ctx) => {
   }
 });
 
+/** A string that may be (or contain) a ${...} placeholder, checked for syntax here; unlike secretString, '' passes. */
+export const placeholderString = z.string().superRefine((value, ctx) => {
+  const problem = placeholderError(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A chat robot's webhook URL (a credential: never echoed in messages) or a placeholder resolved before send.
+ * `example` shows the vendor's URL shape; `tokenProblem` is the vendor's own check that the URL carries its token.
+ */
+export function robotWebhookUrl(example: string, tokenProblem: (url: URL) => string | undefined) {
+  return placeholderString.superRefine((value, ctx) => {
+    if (PLACEHOLDER_RE.test(value)) return;
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      ctx.addIssue({ code: 'custom', message: `is not an http(s) URL (expected ${example})` });
+      return;
+    }
+    const problem = tokenProblem(new URL(value));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
 export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);

@@ -1,10 +1,11 @@
 /**
  * Vendor-neutral pieces every renderer shows the same way: tone (colour/emoji from status and severity, never from
- * rendered text), headline, value vs threshold, labels, context, timing, digest order and the "+N more" note.
- * Pure: "now" is passed in.
+ * rendered text), headline, value vs threshold, labels, context, timing, the facts under a headline, digest order,
+ * the "+N more" note, and joining per-alert texts into a digest under a vendor's limit. Pure: "now" is passed in.
  */
 import type { Alert } from '../alerts/types';
 import { SEVERITIES } from '../alerts/types';
+import { type Measure, takeWithinBudget, truncateTo } from './text';
 
 /** What a message looks like: firing alerts by severity, resolved always green. */
 export const TONES = {
@@ -83,6 +84,13 @@ export function displayLabels(alert: Alert): [string, string][] {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** "env=prod, team=sre": the displayed labels on one line ('' when there are none). */
+export function labelsText(alert: Alert): string {
+  return displayLabels(alert)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
+}
+
 /** "us-east-1 · 123456789012 · OK → ALARM · cloudwatch". */
 export function contextLine(alert: Alert): string {
   return [alert.region, alert.account, alert.transition, alert.source].filter(Boolean).join(' · ');
@@ -136,26 +144,98 @@ export function countByStatus(alerts: readonly Alert[]): { firing: number; resol
   return { firing, resolved: alerts.length - firing };
 }
 
-/** "🔴 3 firing, 2 resolved" for a digest; the single alert's headline for one alert. */
-export function digestTitle(alerts: readonly Alert[]): string {
-  if (alerts.length === 1) return headline(alerts[0]!);
+/** "3 firing, 2 resolved" ("3 firing" when nothing resolved, and so on). */
+export function statusCounts(alerts: readonly Alert[]): string {
   const { firing, resolved } = countByStatus(alerts);
   const parts = [firing > 0 ? `${firing} firing` : '', resolved > 0 ? `${resolved} resolved` : ''].filter(
     Boolean,
   );
-  return `${TONES[digestTone(alerts)].emoji} ${parts.join(', ')}`;
+  return parts.join(', ');
+}
+
+/** "🔴 3 firing, 2 resolved" for a digest; the single alert's headline for one alert. */
+export function digestTitle(alerts: readonly Alert[]): string {
+  if (alerts.length === 1) return headline(alerts[0]!);
+  return `${TONES[digestTone(alerts)].emoji} ${statusCounts(alerts)}`;
 }
 
 /** "+4 more (3 firing, 1 resolved)": what a cut digest left out. */
 export function moreNote(omitted: readonly Alert[]): string {
-  const { firing, resolved } = countByStatus(omitted);
-  const parts = [firing > 0 ? `${firing} firing` : '', resolved > 0 ? `${resolved} resolved` : ''].filter(
-    Boolean,
-  );
-  return `+${omitted.length} more (${parts.join(', ')})`;
+  return `+${omitted.length} more (${statusCounts(omitted)})`;
 }
 
 /** Links with a usable http(s) URL only: a vendor rejects the whole message for one bad button. */
 export function usableLinks(alert: Alert): { title: string; url: string }[] {
   return alert.links.filter((link) => /^https?:\/\/[^\s]+$/i.test(link.url));
+}
+
+/**
+ * The label/value facts the text channels show under an alert's headline, in this order, empty ones left out:
+ * Summary, Details (when it says more than the summary), Metric, Value, Labels, Context, Time. Values are not cut.
+ */
+export function alertFacts(alert: Alert, now: Date): [string, string][] {
+  const facts: [string, string][] = [];
+  const add = (label: string, value: string | undefined) => {
+    if (value) facts.push([label, value]);
+  };
+  add('Summary', alert.summary);
+  if (alert.description !== alert.summary) add('Details', alert.description);
+  add('Metric', metricText(alert));
+  add('Value', valueVsThreshold(alert));
+  add('Labels', labelsText(alert));
+  add('Context', contextLine(alert));
+  add('Time', timing(alert, now));
+  return facts;
+}
+
+/** A markdown link whose title cannot close the brackets and whose URL cannot close the parenthesis. */
+export function markdownLink(title: string, url: string): string {
+  return `[${title.replace(/[[\]]/g, '')}](${url.replace(/\(/g, '%28').replace(/\)/g, '%29')})`;
+}
+
+/** A digest's size limit: `max` by `measure`, and how the "+N more" closing it is written (with its separator). */
+export interface DigestLimit {
+  max: number;
+  measure: Measure;
+  /** Default: the separator, then moreNote. */
+  note?: (omitted: readonly Alert[], separator: string) => string;
+}
+
+/**
+ * One text per alert joined by `separator`: whole entries while they fit the limit, then the note for the rest.
+ * A single entry too long on its own is cut instead, so something is always said.
+ */
+export function joinDigest(
+  alerts: readonly Alert[],
+  toText: (alert: Alert) => string,
+  separator: string,
+  limit: DigestLimit,
+): { text: string; omitted: number } {
+  const { max, measure, note = (omitted, sep) => sep + moreNote(omitted) } = limit;
+  const items = alerts.map((alert) => ({ alert, text: toText(alert) }));
+  type Item = (typeof items)[number];
+  const tail = (omitted: readonly Item[]) => {
+    const left = omitted.map((item) => item.alert);
+    return left.length > 0 ? note(left, separator) : '';
+  };
+  const join = (kept: readonly Item[], omitted: readonly Item[]) =>
+    kept.map((item) => item.text).join(separator) + tail(omitted);
+  const { kept, omitted } = takeWithinBudget(items, (k, o) => measure(join(k, o)) <= max);
+  const text = join(kept, omitted);
+  if (measure(text) <= max) return { text, omitted: omitted.length };
+  const cut = truncateTo(kept[0]?.text ?? '', max - measure(tail(omitted)), measure);
+  return { text: cut + tail(omitted), omitted: omitted.length };
+}
+
+/**
+ * Every alert in full, a blank line apart, when they all fit the limit; otherwise one line per alert, so the digest
+ * names as many alerts as possible. Either way what did not fit is counted in the closing note.
+ */
+export function fitDigest(
+  alerts: readonly Alert[],
+  entry: { full: (alert: Alert) => string; compact: (alert: Alert) => string },
+  limit: DigestLimit,
+): string {
+  const detailed = joinDigest(alerts, entry.full, '\n\n', limit);
+  return detailed.omitted === 0 ? detailed.text : joinDigest(alerts, entry.compact, '\n', limit).text;
 }

@@ -4,6 +4,7 @@
  * No error message built here contains a URL's path, query or userinfo: only its origin, redacted again on top.
  */
 import { redact } from '../logging/redact';
+import { oneLine } from './text';
 import { DeliveryError, type HttpResponse, type HttpSend, type SendDeps } from './types';
 
 /** Vendors answer with a few hundred bytes; anything beyond this is not read (a misrouted URL serving a page). */
@@ -168,10 +169,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The start of a vendor's answer, on one line, redacted: enough to know what went wrong. */
 export function bodySnippet(body: string): string {
-  const line = body.replace(/\s+/g, ' ').trim();
+  const line = oneLine(body);
   const cut =
     line.length > ERROR_BODY_SNIPPET_MAX_CHARS ? `${line.slice(0, ERROR_BODY_SNIPPET_MAX_CHARS)}…` : line;
   return redact(cut);
+}
+
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 /**
@@ -185,7 +190,7 @@ export function classifyStatus(
   detail: { vendorCode?: string | number; message?: string; retryAfterMs?: number } = {},
 ): DeliveryError | undefined {
   const { status } = response;
-  if (status >= 200 && status < 300) return undefined;
+  if (isSuccessStatus(status)) return undefined;
   const said = detail.message ?? bodySnippet(response.body);
   const message = `${vendor} answered HTTP ${status}${said ? `: ${said}` : ''}`;
   const common = {

@@ -6,8 +6,8 @@ import type { Alert } from '../alerts/types';
 import {
   contextLine,
   digestTitle,
-  displayLabels,
   headline,
+  labelsText,
   metricText,
   moreNote,
   orderForDigest,
@@ -44,9 +44,8 @@ export function alertLines(alert: Alert, now: Date, caps: AlertTextCaps): RichLi
   if (value) lines.push([{ text: 'Value: ' }, { text: value, style: 'code' }]);
   const metric = metricText(alert);
   if (metric) lines.push([{ text: `Metric: ${metric}` }]);
-  const labels = displayLabels(alert).map(([name, v]) => `${name}=${v}`);
-  if (labels.length > 0)
-    lines.push([{ text: 'Labels: ' }, { text: cut(labels.join(', '), caps.labels), style: 'code' }]);
+  const labels = labelsText(alert);
+  if (labels) lines.push([{ text: 'Labels: ' }, { text: cut(labels, caps.labels), style: 'code' }]);
   lines.push([{ text: [timing(alert, now), contextLine(alert)].filter(Boolean).join(' · ') }]);
   const links = usableLinks(alert);
   if (links.length > 0) {

@@ -8,8 +8,8 @@ import { webhookUrl } from './fields';
 import {
   contextLine,
   digestTitle,
-  displayLabels,
   headline,
+  labelsText,
   metricText,
   moreNote,
   orderForDigest,
@@ -94,10 +94,8 @@ function alertAttachment(alert: Alert, now: Date): SlackAttachment {
   if (value) lines.push(`*Value:* ${escapeMrkdwn(value)}`);
   const metric = metricText(alert);
   if (metric) lines.push(`*Metric:* ${escapeMrkdwn(metric)}`);
-  const labels = displayLabels(alert).map(([name, value]) => `${name}=${value}`);
-  if (labels.length > 0) {
-    lines.push(`*Labels:* ${escapeMrkdwn(truncateChars(labels.join(', '), ALERT_LABELS_MAX_CHARS))}`);
-  }
+  const labels = labelsText(alert);
+  if (labels) lines.push(`*Labels:* ${escapeMrkdwn(truncateChars(labels, ALERT_LABELS_MAX_CHARS))}`);
   // Description goes last-but-one in importance: cut the assembled text, which keeps the summary whole.
   const section = cutMrkdwn(lines.join('\n'), ALERT_SECTION_MAX_CHARS);
   const context = [

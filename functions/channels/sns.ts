@@ -16,20 +16,16 @@ import { SEVERITIES } from '../alerts/types';
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
 import { redact } from '../logging/redact';
 import {
-  contextLine,
-  countByStatus,
+  alertFacts,
   digestTitle,
-  displayLabels,
   headline,
-  metricText,
-  moreNote,
+  joinDigest,
   orderForDigest,
+  statusCounts,
   statusWord,
-  timing,
   usableLinks,
-  valueVsThreshold,
 } from './format';
-import { byteLength, charLength, takeWithinBudget, truncateBytes, truncateTo } from './text';
+import { byteLength, charLength, oneLine, truncateBytes, truncateTo } from './text';
 import type { ChannelModule, DeliveryReason, RenderContext, SendDeps } from './types';
 import { DeliveryError } from './types';
 
@@ -87,9 +83,13 @@ function render(alerts: readonly Alert[], _config: SnsConfig, ctx: RenderContext
   };
   const header = ordered.length > 1 ? `${digestTitle(ordered)}\n\n` : '';
   const budget = SNS_MESSAGE_MAX_BYTES - attributesBytes(MessageAttributes) - byteLength(header);
+  const body = joinDigest(ordered, (alert) => entry(alert, ctx), '\n\n', {
+    max: budget,
+    measure: byteLength,
+  });
   return {
     Subject: subject(ordered),
-    Message: header + digestBody(ordered, (alert) => entry(alert, ctx), '\n\n', budget),
+    Message: header + body.text,
     MessageAttributes,
     fifo: fifoIds(ordered),
   };
@@ -117,42 +117,9 @@ function highestSeverity(alerts: readonly Alert[]): Severity {
 
 function entry(alert: Alert, ctx: RenderContext): string {
   const lines = [clip(headline(alert))];
-  const add = (label: string, value: string | undefined) => {
-    if (value) lines.push(`${label}: ${clip(value)}`);
-  };
-  add('Summary', alert.summary);
-  if (alert.description !== alert.summary) add('Details', alert.description);
-  add('Metric', metricText(alert));
-  add('Value', valueVsThreshold(alert));
-  add(
-    'Labels',
-    displayLabels(alert)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(', '),
-  );
-  add('Context', contextLine(alert));
-  add('Time', timing(alert, ctx.now));
+  for (const [label, value] of alertFacts(alert, ctx.now)) lines.push(`${label}: ${clip(value)}`);
   for (const link of usableLinks(alert)) lines.push(`${clip(link.title)}: ${link.url}`);
   return lines.join('\n');
-}
-
-/** Whole entries while they fit in `maxBytes`, then "+N more (…)"; a single oversized entry is cut instead. */
-function digestBody(
-  alerts: readonly Alert[],
-  toText: (alert: Alert) => string,
-  separator: string,
-  maxBytes: number,
-): string {
-  const items = alerts.map((alert) => ({ alert, text: toText(alert) }));
-  type Item = (typeof items)[number];
-  const note = (omitted: readonly Item[]) =>
-    omitted.length > 0 ? separator + moreNote(omitted.map((item) => item.alert)) : '';
-  const join = (kept: readonly Item[], omitted: readonly Item[]) =>
-    kept.map((item) => item.text).join(separator) + note(omitted);
-  const { kept, omitted } = takeWithinBudget(items, (k, o) => byteLength(join(k, o)) <= maxBytes);
-  const text = join(kept, omitted);
-  if (byteLength(text) <= maxBytes) return text;
-  return truncateBytes(kept[0]?.text ?? '', maxBytes - byteLength(note(omitted))) + note(omitted);
 }
 
 /** "FIRING critical: api-5xx-high" or "2 firing, 1 resolved: api-5xx-high, db-down": ASCII, one line, < 100 chars. */
@@ -160,12 +127,8 @@ function subject(alerts: readonly Alert[]): string {
   const first = alerts[0];
   if (!first) return 'vigil: no alerts';
   if (alerts.length === 1) return sanitizeSubject(`${statusWord(first)} ${first.severity}: ${first.name}`);
-  const { firing, resolved } = countByStatus(alerts);
-  const counts = [firing > 0 ? `${firing} firing` : '', resolved > 0 ? `${resolved} resolved` : ''].filter(
-    Boolean,
-  );
   const names = [...new Set(alerts.map((alert) => alert.name))].join(', ');
-  return sanitizeSubject(`${counts.join(', ')}: ${names}`);
+  return sanitizeSubject(`${statusCounts(alerts)}: ${names}`);
 }
 
 /**
@@ -203,7 +166,7 @@ function sha256(text: string): string {
 }
 
 function clip(text: string): string {
-  return truncateBytes(text.replace(/\s+/g, ' ').trim(), FIELD_MAX_BYTES);
+  return truncateBytes(oneLine(text), FIELD_MAX_BYTES);
 }
 
 // -----------------------------------------------------------------------------------------------------------------

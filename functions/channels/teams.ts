@@ -10,8 +10,8 @@ import {
   contextLine,
   digestTitle,
   digestTone,
-  displayLabels,
   headline,
+  labelsText,
   metricText,
   moreNote,
   orderForDigest,
@@ -75,8 +75,8 @@ function alertContainer(alert: Alert, now: Date): CardElement {
   if (value) facts.push({ title: 'Value', value });
   const metric = metricText(alert);
   if (metric) facts.push({ title: 'Metric', value: metric });
-  const labels = displayLabels(alert).map(([name, v]) => `${name}=${v}`);
-  if (labels.length > 0) facts.push({ title: 'Labels', value: labels.join(', ') });
+  const labels = labelsText(alert);
+  if (labels) facts.push({ title: 'Labels', value: labels });
   facts.push({ title: 'When', value: timing(alert, now) });
   const context = contextLine(alert);
   if (context) facts.push({ title: 'Source', value: context });

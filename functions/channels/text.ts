@@ -7,6 +7,11 @@
 /** A way of measuring text; every one is additive over grapheme clusters. */
 export type Measure = (text: string) => number;
 
+/** Whitespace runs (line breaks included) folded to one space, trimmed: text for a single line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }

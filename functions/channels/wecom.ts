@@ -11,24 +11,21 @@
 import { z } from 'zod';
 import type { Alert } from '../alerts/types';
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
-import { redact } from '../logging/redact';
+import { type CodeTable, classifyErrcode } from './errcode';
 import {
-  contextLine,
+  alertFacts,
   digestTitle,
   digestTone,
-  displayLabels,
+  fitDigest,
   headline,
-  metricText,
-  moreNote,
+  markdownLink,
   orderForDigest,
-  timing,
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { classifyStatus, isRecord, parseJsonBody, postJson } from './http';
-import { byteLength, takeWithinBudget, truncateBytes } from './text';
-import type { ChannelModule, DeliveryReason, HttpResponse, RenderContext, SendDeps } from './types';
-import { DeliveryError } from './types';
+import { postJson } from './http';
+import { byteLength, oneLine, truncateBytes } from './text';
+import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
 
 export const WECOM_MARKDOWN_MAX_BYTES = 4096;
 export const WECOM_TEXT_MAX_BYTES = 2048;
@@ -106,18 +103,15 @@ function renderMarkdown(alerts: readonly Alert[], userIds: readonly string[], ct
   const header = alerts.length > 1 ? `## <font color="${tone}">${md(digestTitle(alerts))}</font>\n\n` : '';
   const footer = userIds.length > 0 ? `\n\n${userIds.map((id) => `<@${id}>`).join('')}` : '';
   const budget = WECOM_MARKDOWN_MAX_BYTES - byteLength(header) - byteLength(footer);
-  return (
-    header +
-    fitDigest(alerts, { full: (alert) => markdownEntry(alert, ctx), compact: compactMarkdown }, budget) +
-    footer
-  );
+  const entry = { full: (alert: Alert) => markdownEntry(alert, ctx), compact: compactMarkdown };
+  return header + fitDigest(alerts, entry, { max: budget, measure: byteLength }) + footer;
 }
 
 function markdownEntry(alert: Alert, ctx: RenderContext): string {
   const lines = [`### <font color="${colorOf(alert)}">${md(clip(headline(alert)))}</font>`];
   for (const [label, value] of facts(alert, ctx))
     lines.push(`> <font color="comment">${label}:</font> ${md(value)}`);
-  const links = usableLinks(alert).map(markdownLink);
+  const links = usableLinks(alert).map(link);
   if (links.length > 0) lines.push(links.join(' · '));
   return lines.join('\n');
 }
@@ -127,11 +121,11 @@ function compactMarkdown(alert: Alert): string {
   const details = [alert.summary, valueVsThreshold(alert)]
     .filter(Boolean)
     .map((text) => md(clip(text!, COMPACT_FIELD_MAX_BYTES)));
-  const link = usableLinks(alert)[0];
+  const first = usableLinks(alert)[0];
   return [
     `<font color="${colorOf(alert)}">${md(clip(headline(alert)))}</font>`,
     ...details,
-    ...(link ? [markdownLink(link)] : []),
+    ...(first ? [link(first)] : []),
   ].join(' · ');
 }
 
@@ -139,8 +133,8 @@ function colorOf(alert: Alert): 'warning' | 'info' {
   return alert.status === 'firing' ? 'warning' : 'info';
 }
 
-function markdownLink(link: { title: string; url: string }): string {
-  return `[${md(clip(link.title)).replace(/[[\]]/g, '')}](${linkUrl(link.url)})`;
+function link({ title, url }: { title: string; url: string }): string {
+  return markdownLink(md(clip(title)), url);
 }
 
 function renderText(alerts: readonly Alert[], ctx: RenderContext): string {
@@ -149,82 +143,29 @@ function renderText(alerts: readonly Alert[], ctx: RenderContext): string {
     [
       clip(headline(alert)),
       ...facts(alert, ctx).map(([label, value]) => `${label}: ${value}`),
-      ...usableLinks(alert).map((link) => `${clip(link.title)}: ${link.url}`),
+      ...usableLinks(alert).map(({ title, url }) => `${clip(title)}: ${url}`),
     ].join('\n');
   const compact = (alert: Alert) =>
     [headline(alert), alert.summary, valueVsThreshold(alert)]
       .filter(Boolean)
       .map((text) => clip(text!, COMPACT_FIELD_MAX_BYTES))
       .join(' · ');
-  return header + fitDigest(alerts, { full, compact }, WECOM_TEXT_MAX_BYTES - byteLength(header));
+  const max = WECOM_TEXT_MAX_BYTES - byteLength(header);
+  return header + fitDigest(alerts, { full, compact }, { max, measure: byteLength });
 }
 
 /** The label/value lines under each alert's headline; each value one line and capped. */
 function facts(alert: Alert, ctx: RenderContext): [string, string][] {
-  const out: [string, string][] = [];
-  const add = (label: string, value: string | undefined) => {
-    if (value) out.push([label, clip(value)]);
-  };
-  add('Summary', alert.summary);
-  if (alert.description !== alert.summary) add('Details', alert.description);
-  add('Metric', metricText(alert));
-  add('Value', valueVsThreshold(alert));
-  add(
-    'Labels',
-    displayLabels(alert)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(', '),
-  );
-  add('Context', contextLine(alert));
-  add('Time', timing(alert, ctx.now));
-  return out;
-}
-
-/**
- * Every alert in full when they all fit in `maxBytes`; otherwise one line per alert, so a digest shows as many
- * alerts as possible, closed by "+N more (…)" for the rest. A single oversized entry is cut instead.
- */
-function fitDigest(
-  alerts: readonly Alert[],
-  entry: { full: (alert: Alert) => string; compact: (alert: Alert) => string },
-  maxBytes: number,
-): string {
-  const detailed = digestBody(alerts, entry.full, '\n\n', maxBytes);
-  return detailed.omitted === 0 ? detailed.text : digestBody(alerts, entry.compact, '\n', maxBytes).text;
-}
-
-function digestBody(
-  alerts: readonly Alert[],
-  entry: (alert: Alert) => string,
-  separator: string,
-  maxBytes: number,
-): { text: string; omitted: number } {
-  const items = alerts.map((alert) => ({ alert, text: entry(alert) }));
-  type Item = (typeof items)[number];
-  const note = (omitted: readonly Item[]) =>
-    omitted.length > 0 ? separator + moreNote(omitted.map((item) => item.alert)) : '';
-  const join = (kept: readonly Item[], omitted: readonly Item[]) =>
-    kept.map((item) => item.text).join(separator) + note(omitted);
-  const { kept, omitted } = takeWithinBudget(items, (k, o) => byteLength(join(k, o)) <= maxBytes);
-  const text = join(kept, omitted);
-  if (byteLength(text) <= maxBytes) return { text, omitted: omitted.length };
-  return {
-    text: truncateBytes(kept[0]?.text ?? '', maxBytes - byteLength(note(omitted))) + note(omitted),
-    omitted: omitted.length,
-  };
+  return alertFacts(alert, ctx.now).map(([label, value]) => [label, clip(value)]);
 }
 
 function clip(text: string, maxBytes = FIELD_MAX_BYTES): string {
-  return truncateBytes(text.replace(/\s+/g, ' ').trim(), maxBytes);
+  return truncateBytes(oneLine(text), maxBytes);
 }
 
 /** User text must not smuggle in mentions or colour tags. */
 function md(text: string): string {
   return text.replace(/<(?=\s*(?:@|\/?font))/gi, '＜');
-}
-
-function linkUrl(url: string): string {
-  return url.replace(/\(/g, '%28').replace(/\)/g, '%29');
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -245,7 +186,7 @@ function secrets(config: WecomConfig): string[] {
 // -----------------------------------------------------------------------------------------------------------------
 // Classify
 
-const WECOM_ERRCODES: ReadonlyMap<number, { reason: DeliveryReason; retryable: boolean }> = new Map([
+const WECOM_ERRCODES: CodeTable = new Map([
   [-1, { reason: 'server-error', retryable: true }], // system busy
   [45009, { reason: 'rate-limited', retryable: true }], // 20 messages/minute per robot, failures included
   [45033, { reason: 'rate-limited', retryable: true }], // too many concurrent calls
@@ -266,45 +207,13 @@ export function classifyWecomResponse(
   now: Date,
   hide: readonly string[] = [],
 ): DeliveryError | undefined {
-  const json = parseJsonBody(response.body);
-  const code = isRecord(json) && typeof json.errcode === 'number' ? json.errcode : undefined;
-  if (code === undefined || (code === 0 && !isSuccess(response))) {
-    return (
-      classifyStatus('WeCom', response, now, { message: vendorText(response.body, hide) }) ??
-      new DeliveryError(
-        `WeCom answered HTTP ${response.status} without errcode: ${vendorText(response.body, hide)}`,
-        {
-          reason: 'vendor-error',
-          retryable: false,
-          status: response.status,
-        },
-      )
-    );
-  }
-  if (code === 0) return undefined;
-  const verdict = WECOM_ERRCODES.get(code) ?? { reason: 'vendor-error', retryable: false };
-  // The per-minute budget refills at the next minute boundary.
-  const retryAfterMs = code === 45009 ? Math.max(1000, 60_000 - (now.getTime() % 60_000)) : undefined;
-  return new DeliveryError(`WeCom errcode ${code}: ${vendorText(isRecord(json) ? json.errmsg : '', hide)}`, {
-    ...verdict,
-    status: response.status,
-    vendorCode: code,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  return classifyErrcode('WeCom', response, now, {
+    codes: WECOM_ERRCODES,
+    hide,
+    // The per-minute budget refills at the next minute boundary.
+    retryAfterMs: (errcode) =>
+      errcode === 45009 ? Math.max(1000, 60_000 - (now.getTime() % 60_000)) : undefined,
   });
-}
-
-function isSuccess(response: HttpResponse): boolean {
-  return response.status >= 200 && response.status < 300;
-}
-
-/** The vendor's own words: one line, bounded, with credentials removed. */
-function vendorText(value: unknown, hide: readonly string[]): string {
-  let text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
-  for (const secret of hide) {
-    for (const form of new Set([secret, encodeURIComponent(secret)]))
-      if (form) text = text.split(form).join('***');
-  }
-  return truncateBytes(redact(text.replace(/\s+/g, ' ').trim()), 300);
 }
 
 export const wecom: ChannelModule<'wecom', WecomConfig, WecomMessage> = {

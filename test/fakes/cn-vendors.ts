@@ -5,25 +5,7 @@
  * byte limits, keyword checks, per-robot rate limits and scripted throttling. Every request is recorded.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Alert } from '../../functions/alerts/types';
-import { goldenCases } from '../unit/channels/fixtures';
-import { readBody } from './aws';
-
-export interface RecordedRequest {
-  method: string;
-  /** Path and query as received. */
-  url: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-  bytes: number;
-  /** The parsed body, undefined when it was not JSON. */
-  json: unknown;
-  /** What the fake answered. */
-  answer: FakeAnswer;
-}
+import { type RecordedRequest, startFakeVendor } from './vendors';
 
 export interface FakeAnswer {
   status: number;
@@ -31,12 +13,17 @@ export interface FakeAnswer {
   body: Record<string, unknown>;
 }
 
+/** A request as the robot received it, with what it answered. */
+export interface AnsweredRequest extends RecordedRequest {
+  answer: FakeAnswer;
+}
+
 export interface CnVendorFake {
   /** The full webhook URL a channel is configured with (it carries the credential). */
   readonly url: string;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
-  readonly requests: RecordedRequest[];
+  readonly requests: AnsweredRequest[];
   /** The next `times` requests get the vendor's rate-limit answer, whatever they contain. */
   throttle(times?: number): void;
   /** The next requests get these answers, in order, whatever they contain. */
@@ -51,59 +38,26 @@ interface CommonOptions {
   echoRequestInErrors?: boolean;
 }
 
-type Handler = (request: Omit<RecordedRequest, 'answer'>, echo: string) => FakeAnswer;
+type Handler = (request: RecordedRequest, echo: string) => FakeAnswer;
 
-async function startFake(
-  pathFor: (origin: string) => string,
+/** A robot at `path` on a recording loopback server: scripted answers first, then `handle`. */
+async function startRobot(
+  path: string,
   throttled: () => FakeAnswer,
   handle: Handler,
   options: CommonOptions,
 ): Promise<CnVendorFake> {
-  const requests: RecordedRequest[] = [];
+  const requests: AnsweredRequest[] = [];
   const scripted: FakeAnswer[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = (await readBody(req, 1024 * 1024)) ?? Buffer.alloc(1024 * 1024 + 1);
-      const body = raw.toString('utf8');
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        json = undefined;
-      }
-      const url = req.url ?? '/';
-      const request = {
-        method: req.method ?? 'GET',
-        url,
-        query: new URL(url, 'http://fake').searchParams,
-        headers: req.headers,
-        body,
-        bytes: raw.length,
-        json,
-      };
-      const echo = options.echoRequestInErrors ? ` (request ${url} ${body.slice(0, 200)})` : '';
-      const answer = scripted.shift() ?? handle(request, echo);
-      requests.push({ ...request, answer });
-      const payload = JSON.stringify(answer.body);
-      res.writeHead(answer.status, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(payload),
-        ...answer.headers,
-      });
-      res.end(payload);
-    })().catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`fake crashed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+  const server = await startFakeVendor((request) => {
+    const echo = options.echoRequestInErrors ? ` (request ${request.url} ${request.body.slice(0, 200)})` : '';
+    const answer = scripted.shift() ?? handle(request, echo);
+    requests.push({ ...request, answer });
+    return answer;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: origin + pathFor(origin),
-    origin,
+    url: server.origin + path,
+    origin: server.origin,
     requests,
     throttle(times = 1) {
       for (let i = 0; i < times; i++) scripted.push(throttled());
@@ -111,11 +65,7 @@ async function startFake(
     script(...answers) {
       scripted.push(...answers);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
 
@@ -158,8 +108,8 @@ export function startWecomFake(options: WecomFakeOptions = {}): Promise<CnVendor
     body: { errcode, errmsg: `${errmsg}, hint: [${hint()}]${echo}` },
   });
   const throttled = () => fail(45009, 'api freq out of limit');
-  return startFake(
-    () => `/cgi-bin/webhook/send?key=${key}`,
+  return startRobot(
+    `/cgi-bin/webhook/send?key=${key}`,
     throttled,
     (request, echo) => {
       if (!request.url.startsWith('/cgi-bin/webhook/send') || request.query.get('key') !== key) {
@@ -205,8 +155,8 @@ export function startDingtalkFake(options: DingtalkFakeOptions = {}): Promise<Cn
     body: { errcode, errmsg: errmsg + echo },
   });
   const throttled = () => fail(130101, 'send too fast, exceed 20 times per minute');
-  return startFake(
-    () => `/robot/send?access_token=${token}`,
+  return startRobot(
+    `/robot/send?access_token=${token}`,
     throttled,
     (request, echo) => {
       if (!request.url.startsWith('/robot/send') || request.query.get('access_token') !== token) {
@@ -281,8 +231,8 @@ export function startFeishuFake(options: FeishuFakeOptions = {}): Promise<CnVend
     body: { code, data: {}, msg: msg + echo },
   });
   const throttled = () => fail(11232, 'frequency limited psm[lark.oapi.app_platform_runtime]appID[1]');
-  return startFake(
-    () => `/open-apis/bot/v2/hook/${token}`,
+  return startRobot(
+    `/open-apis/bot/v2/hook/${token}`,
     throttled,
     (request, echo) => {
       if (request.url.split('?')[0] !== `/open-apis/bot/v2/hook/${token}`) {
@@ -333,26 +283,4 @@ function textsOf(value: unknown): string[] {
     );
   }
   return [];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Golden cases for the byte-limited channels
-
-/**
- * fixtures.ts' golden cases, with the two digests made long enough (8× and 3× as many alerts) to overflow even
- * the 20 KB of DingTalk and Feishu when every alert is shown on one line — so "+N more" is exercised everywhere.
- */
-export function byteLimitedGoldenCases(): Record<string, Alert[]> {
-  const cases = goldenCases();
-  const times = (alerts: readonly Alert[], n: number): Alert[] =>
-    Array.from({ length: n }, (_, k) =>
-      alerts.map((alert) =>
-        k === 0 ? alert : { ...alert, name: `${alert.name}-${k}`, fingerprint: `${alert.fingerprint}-${k}` },
-      ),
-    ).flat();
-  return {
-    ...cases,
-    'mixed-digest': times(cases['mixed-digest'] ?? [], 8),
-    'cjk-emoji-over-limit': times(cases['cjk-emoji-over-limit'] ?? [], 3),
-  };
 }

@@ -6,7 +6,6 @@
  */
 import type { Alert } from '../../../functions/alerts/types';
 import {
-  type DeliverDeps,
   type DeliveryLogEvent,
   type DeliveryOutcome,
   deliverAll,
@@ -28,7 +27,7 @@ import {
   startTelegramFake,
   startWebhookFake,
 } from '../../fakes/vendors';
-import { fakeClock, goldenCases, NOW } from './fixtures';
+import { fakeClock, goldenCases, NOW, retryDeps } from './fixtures';
 
 const alerts = goldenCases()['single-firing-critical']!;
 
@@ -48,17 +47,6 @@ function scriptedModule(steps: (() => Promise<void>)[]) {
   return { module, calls };
 }
 
-function deps(clock = fakeClock(), overrides: Partial<DeliverDeps> = {}): DeliverDeps {
-  return {
-    http: fetchHttp,
-    now: clock.now,
-    sleep: clock.sleep,
-    random: () => 0.5,
-    deadline: NOW.getTime() + 60_000,
-    ...overrides,
-  };
-}
-
 const retryable = (reason: 'server-error' | 'rate-limited', retryAfterMs?: number) =>
   new DeliveryError(reason, {
     reason,
@@ -73,7 +61,7 @@ describe('sendWithRetry', () => {
       () => Promise.reject(retryable('server-error')),
       async () => undefined,
     ]);
-    const result = await sendWithRetry(module, 'message', { type: 'scripted' }, deps());
+    const result = await sendWithRetry(module, 'message', { type: 'scripted' }, retryDeps());
     expect(result).toEqual({ ok: true, attempts: 3 });
     expect(new Set(calls).size).toBe(3);
   });
@@ -81,7 +69,7 @@ describe('sendWithRetry', () => {
   it('waits at least the vendor Retry-After even when the backoff is shorter', async () => {
     const clock = fakeClock();
     const { module } = scriptedModule([() => Promise.reject(retryable('rate-limited', 7_000))]);
-    await sendWithRetry(module, 'message', { type: 'scripted' }, deps(clock));
+    await sendWithRetry(module, 'message', { type: 'scripted' }, retryDeps(clock));
     expect(clock.waits).toEqual([7_000]);
   });
 
@@ -93,7 +81,7 @@ describe('sendWithRetry', () => {
       module,
       'message',
       { type: 'scripted' },
-      deps(clock, { random: () => 1, maxAttempts: 8 }),
+      retryDeps(clock, { random: () => 1, maxAttempts: 8 }),
     );
     expect(clock.waits).toEqual([500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
   });
@@ -104,7 +92,7 @@ describe('sendWithRetry', () => {
       module,
       'message',
       { type: 'scripted' },
-      deps(fakeClock(), { attemptTimeoutMs: 50, maxAttempts: 1 }),
+      retryDeps(fakeClock(), { attemptTimeoutMs: 50, maxAttempts: 1 }),
     );
     expect(result).toMatchObject({ ok: false, attempts: 1, error: { reason: 'timeout', retryable: true } });
     expect(calls[0]!.aborted).toBe(true);
@@ -117,7 +105,7 @@ describe('sendWithRetry', () => {
       module,
       'message',
       { type: 'scripted' },
-      deps(clock, { attemptTimeoutMs: 60_000, deadline: NOW.getTime() + 300 }),
+      retryDeps(clock, { attemptTimeoutMs: 60_000, deadline: NOW.getTime() + 300 }),
     );
     expect(result).toMatchObject({ ok: false, attempts: 1, error: { reason: 'timeout' } });
     expect(result.ok || result.error.message).toMatch(/within 300 ms/);
@@ -129,7 +117,7 @@ describe('sendWithRetry', () => {
       module,
       'message',
       { type: 'scripted' },
-      deps(fakeClock(), { deadline: NOW.getTime() - 1 }),
+      retryDeps(fakeClock(), { deadline: NOW.getTime() - 1 }),
     );
     expect(result).toMatchObject({ ok: false, attempts: 0, error: { reason: 'timeout' } });
     expect(calls).toHaveLength(0);
@@ -137,7 +125,7 @@ describe('sendWithRetry', () => {
 
   it('turns an unexpected exception into a non-retryable vendor-error', async () => {
     const { module, calls } = scriptedModule([() => Promise.reject(new TypeError('boom'))]);
-    const result = await sendWithRetry(module, 'message', { type: 'scripted' }, deps());
+    const result = await sendWithRetry(module, 'message', { type: 'scripted' }, retryDeps());
     expect(result).toMatchObject({
       ok: false,
       attempts: 1,
@@ -171,7 +159,7 @@ describe('deliverAll', () => {
         ['good', alerts],
       ]),
       channels,
-      deps(fakeClock(), {
+      retryDeps(fakeClock(), {
         attemptTimeoutMs: 200,
         maxAttempts: 2,
         onOutcome: (o) => finished.push(o.channel),
@@ -201,7 +189,7 @@ describe('deliverAll', () => {
         ['empty', []],
       ]),
       { good: { type: 'slack', url: slackFake.url } },
-      deps(),
+      retryDeps(),
     );
     expect(outcomes).toHaveLength(2);
     expect(outcomes[0]).toMatchObject({
@@ -222,7 +210,7 @@ describe('deliverAll', () => {
     const outcomes = await deliverAll(
       new Map([['console', alerts]]),
       {},
-      deps(fakeClock(), { write: (t) => written.push(t) }),
+      retryDeps(fakeClock(), { write: (t) => written.push(t) }),
     );
     expect(outcomes).toEqual([
       expect.objectContaining({ channel: 'console', type: 'console', ok: true, attempts: 1 }),
@@ -251,7 +239,7 @@ describe('deliverAll', () => {
         },
         sl: { type: 'slack', url: '${env:SLACK_URL}' },
       },
-      deps(fakeClock(), { secrets: { env: { SLACK_URL: slackFake.url }, ssm } }),
+      retryDeps(fakeClock(), { secrets: { env: { SLACK_URL: slackFake.url }, ssm } }),
     );
     expect(outcomes.map((o) => [o.channel, o.ok])).toEqual([
       ['tg', true],
@@ -271,7 +259,7 @@ describe('deliverAll', () => {
         broken: { type: 'slack', url: '${env:NOT_SET_ANYWHERE}' },
         good: { type: 'slack', url: slackFake.url },
       },
-      deps(fakeClock(), { secrets: { env: {} } }),
+      retryDeps(fakeClock(), { secrets: { env: {} } }),
     );
     expect(outcomes[0]).toMatchObject({
       channel: 'broken',
@@ -287,7 +275,7 @@ describe('deliverAll', () => {
     const outcomes = await deliverAll(
       new Map([['sl', alerts]]),
       { sl: { type: 'slack', url: '${env:SLACK_URL}' } },
-      deps(fakeClock(), { secrets: { env: { SLACK_URL: 'hooks.slack.com/no-scheme' } } }),
+      retryDeps(fakeClock(), { secrets: { env: { SLACK_URL: 'hooks.slack.com/no-scheme' } } }),
     );
     expect(outcomes[0]).toMatchObject({
       ok: false,
@@ -369,7 +357,7 @@ describe('secrets never leak', () => {
     const outcomes: DeliveryOutcome[] = await deliverAll(
       new Map(Object.keys(channels).map((name) => [name, alerts])),
       channels,
-      deps(fakeClock(), {
+      retryDeps(fakeClock(), {
         attemptTimeoutMs: 200,
         maxAttempts: 2,
         log: (event) => logs.push(event),
@@ -410,7 +398,7 @@ describe('secrets never leak', () => {
     const config = { type: 'webhook' as const, url: fake.url };
     for (const secret of module.secrets!(config))
       (await import('../../../functions/logging/redact')).registerSecret(secret);
-    const result = await sendWithRetry(module, '', config, deps());
+    const result = await sendWithRetry(module, '', config, retryDeps());
     expect(result.ok).toBe(false);
     expect(result.ok || `${result.error.message} ${String(result.error.stack)}`).not.toContain(
       TOKENS.webhook,

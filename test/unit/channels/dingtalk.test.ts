@@ -5,10 +5,17 @@ import {
   type DingtalkMessage,
   dingtalk,
 } from '../../../functions/channels/dingtalk';
-import { fetchHttp } from '../../../functions/channels/http';
-import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
-import { byteLimitedGoldenCases, type CnVendorFake, startDingtalkFake } from '../../fakes/cn-vendors';
-import { expectCleanCuts, expectGolden, makeAlert, NOW } from './fixtures';
+import type { DeliveryError } from '../../../functions/channels/types';
+import { type CnVendorFake, startDingtalkFake } from '../../fakes/cn-vendors';
+import {
+  byteLimitedGoldenCases,
+  expectCleanCuts,
+  expectGolden,
+  failure,
+  makeAlert,
+  NOW,
+  sendDeps,
+} from './fixtures';
 
 const SECRET = 'SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd';
 const TOKEN = 'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f';
@@ -24,19 +31,6 @@ const config = (overrides: Partial<DingtalkConfig> = {}): DingtalkConfig =>
   });
 const ctx = { now: NOW };
 const resolvedAlert = () => makeAlert({ status: 'resolved', endsAt: '2026-08-23T04:26:30.000Z' });
-
-function deps(overrides: Partial<SendDeps> = {}): SendDeps {
-  return { http: fetchHttp, now: () => new Date(), signal: AbortSignal.timeout(5000), ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
 
 describe('dingtalk schema', () => {
   it('accepts the contract example', () => {
@@ -150,14 +144,14 @@ describe('dingtalk send against the fake robot', () => {
     'delivers the signed %s digest',
     async (_name, alerts) => {
       const cfg = config({ url: fake.url });
-      await dingtalk.send(dingtalk.render(alerts, cfg, ctx), cfg, deps());
+      await dingtalk.send(dingtalk.render(alerts, cfg, ctx), cfg, sendDeps());
       expect(fake.requests.map((request) => request.answer.body)).toEqual([{ errcode: 0, errmsg: 'ok' }]);
     },
   );
 
   it('delivers a resolved-only message through the keyword check', async () => {
     const cfg = config({ url: fake.url });
-    await dingtalk.send(dingtalk.render([resolvedAlert()], cfg, ctx), cfg, deps());
+    await dingtalk.send(dingtalk.render([resolvedAlert()], cfg, ctx), cfg, sendDeps());
     expect(fake.requests[0]!.answer.body).toEqual({ errcode: 0, errmsg: 'ok' });
   });
 
@@ -165,8 +159,8 @@ describe('dingtalk send against the fake robot', () => {
     const cfg = config({ url: fake.url });
     const message = dingtalk.render([makeAlert()], cfg, ctx);
     const start = Date.now();
-    await dingtalk.send(message, cfg, deps({ now: () => new Date(start) }));
-    await dingtalk.send(message, cfg, deps({ now: () => new Date(start + 1234) }));
+    await dingtalk.send(message, cfg, sendDeps({ now: () => new Date(start) }));
+    await dingtalk.send(message, cfg, sendDeps({ now: () => new Date(start + 1234) }));
     const [first, second] = fake.requests.map((request) => request.query);
     expect(first!.get('timestamp')).toBe(String(start));
     expect(second!.get('timestamp')).toBe(String(start + 1234));
@@ -180,14 +174,14 @@ describe('dingtalk send against the fake robot', () => {
 
   it('a wrong secret is a non-retryable auth failure (310000 sign not match)', async () => {
     const cfg = config({ url: fake.url, secret: `${SECRET}x` });
-    const error = await failure(dingtalk.send(dingtalk.render([makeAlert()], cfg, ctx), cfg, deps()));
+    const error = await failure(dingtalk.send(dingtalk.render([makeAlert()], cfg, ctx), cfg, sendDeps()));
     expect(error).toMatchObject({ reason: 'auth', retryable: false, vendorCode: '310000', status: 200 });
     expect(error.message).toContain('sign not match');
   });
 
   it('a clock more than an hour off is rejected (310000 invalid timestamp)', async () => {
     const cfg = config({ url: fake.url });
-    const stale = deps({ now: () => new Date(Date.now() - 2 * 3_600_000) });
+    const stale = sendDeps({ now: () => new Date(Date.now() - 2 * 3_600_000) });
     const error = await failure(dingtalk.send(dingtalk.render([makeAlert()], cfg, ctx), cfg, stale));
     expect(error).toMatchObject({ reason: 'auth', vendorCode: '310000' });
     expect(error.message).toContain('invalid timestamp');
@@ -196,7 +190,7 @@ describe('dingtalk send against the fake robot', () => {
   it('a message without the keyword is rejected (310000) — the fake checks it', async () => {
     const cfg = config({ url: fake.url, keyword: 'other' });
     const message: DingtalkMessage = dingtalk.render([makeAlert({ name: 'x' })], cfg, ctx);
-    const error = await failure(dingtalk.send(message, cfg, deps()));
+    const error = await failure(dingtalk.send(message, cfg, sendDeps()));
     expect(error).toMatchObject({ reason: 'auth', vendorCode: '310000' });
     expect(error.message).toContain('keywords not in content');
   });
@@ -204,7 +198,7 @@ describe('dingtalk send against the fake robot', () => {
   it('130101 is retryable only after 10 minutes (the retrier gives up within a Lambda → DLQ)', async () => {
     fake.throttle();
     const cfg = config({ url: fake.url });
-    const error = await failure(dingtalk.send(dingtalk.render([makeAlert()], cfg, ctx), cfg, deps()));
+    const error = await failure(dingtalk.send(dingtalk.render([makeAlert()], cfg, ctx), cfg, sendDeps()));
     expect(error).toMatchObject({
       reason: 'rate-limited',
       retryable: true,
@@ -219,12 +213,12 @@ describe('dingtalk send against the fake robot', () => {
     fake = await startDingtalkFake({ accessToken: TOKEN, now: () => now });
     const cfg = config({ url: fake.url, secret: undefined, keyword: undefined });
     const message = dingtalk.render([makeAlert()], cfg, ctx);
-    for (let i = 0; i < 20; i++) await dingtalk.send(message, cfg, deps());
-    expect((await failure(dingtalk.send(message, cfg, deps()))).vendorCode).toBe('130101');
+    for (let i = 0; i < 20; i++) await dingtalk.send(message, cfg, sendDeps());
+    expect((await failure(dingtalk.send(message, cfg, sendDeps()))).vendorCode).toBe('130101');
     now += 5 * 60_000; // a new minute, still inside the block
-    expect((await failure(dingtalk.send(message, cfg, deps()))).vendorCode).toBe('130101');
+    expect((await failure(dingtalk.send(message, cfg, sendDeps()))).vendorCode).toBe('130101');
     now += 6 * 60_000;
-    await dingtalk.send(message, cfg, deps());
+    await dingtalk.send(message, cfg, sendDeps());
   });
 
   it('HTTP 200 with a non-zero errcode is a failure; an oversized body gets 460101', async () => {
@@ -234,7 +228,7 @@ describe('dingtalk send against the fake robot', () => {
       ...message,
       markdown: { ...message.markdown, text: `vigil ${'告'.repeat(7000)}` },
     };
-    const error = await failure(dingtalk.send(oversized, cfg, deps()));
+    const error = await failure(dingtalk.send(oversized, cfg, sendDeps()));
     expect(error).toMatchObject({ reason: 'payload', retryable: false, vendorCode: '460101', status: 200 });
   });
 });
@@ -254,20 +248,26 @@ describe('dingtalk secrets', () => {
       const errors: DeliveryError[] = [];
       const wrongSecret = config({ url: fake.url, secret: `${SECRET}x` });
       errors.push(
-        await failure(dingtalk.send(dingtalk.render([makeAlert()], wrongSecret, ctx), wrongSecret, deps())),
+        await failure(
+          dingtalk.send(dingtalk.render([makeAlert()], wrongSecret, ctx), wrongSecret, sendDeps()),
+        ),
       );
       const wrongToken = config({ url: fake.url.replace(TOKEN, `${TOKEN}0`) });
       errors.push(
-        await failure(dingtalk.send(dingtalk.render([makeAlert()], wrongToken, ctx), wrongToken, deps())),
+        await failure(dingtalk.send(dingtalk.render([makeAlert()], wrongToken, ctx), wrongToken, sendDeps())),
       );
       const right = config({ url: fake.url });
       fake.script({
         status: 200,
         body: { errcode: 40035, errmsg: `bad ${fake.url} token=${TOKEN} secret=${SECRET}` },
       });
-      errors.push(await failure(dingtalk.send(dingtalk.render([makeAlert()], right, ctx), right, deps())));
+      errors.push(
+        await failure(dingtalk.send(dingtalk.render([makeAlert()], right, ctx), right, sendDeps())),
+      );
       await fake.close();
-      errors.push(await failure(dingtalk.send(dingtalk.render([makeAlert()], right, ctx), right, deps())));
+      errors.push(
+        await failure(dingtalk.send(dingtalk.render([makeAlert()], right, ctx), right, sendDeps())),
+      );
       const messages = errors.map((error) => `${error.message} ${error.vendorCode}`).join('\n');
       for (const secret of [TOKEN, SECRET, fake.url, `${fake.origin}/robot/send`])
         expect(messages).not.toContain(secret);

@@ -5,11 +5,19 @@ import {
   type FeishuMessage,
   feishu,
 } from '../../../functions/channels/feishu';
-import { fetchHttp } from '../../../functions/channels/http';
 import { feishuSign } from '../../../functions/channels/signing';
-import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
-import { byteLimitedGoldenCases, type CnVendorFake, startFeishuFake } from '../../fakes/cn-vendors';
-import { expectCleanCuts, expectGolden, makeAlert, NOW, stringsOf } from './fixtures';
+import type { DeliveryError } from '../../../functions/channels/types';
+import { type CnVendorFake, startFeishuFake } from '../../fakes/cn-vendors';
+import {
+  byteLimitedGoldenCases,
+  expectCleanCuts,
+  expectGolden,
+  failure,
+  makeAlert,
+  NOW,
+  sendDeps,
+  stringsOf,
+} from './fixtures';
 
 const SECRET = 'fs-signing-secret-9f8e7d6c5b4a';
 const TOKEN = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
@@ -24,19 +32,6 @@ const config = (overrides: Partial<FeishuConfig> = {}): FeishuConfig =>
   });
 const ctx = { now: NOW };
 const resolvedAlert = () => makeAlert({ status: 'resolved', endsAt: '2026-08-23T04:26:30.000Z' });
-
-function deps(overrides: Partial<SendDeps> = {}): SendDeps {
-  return { http: fetchHttp, now: () => new Date(), signal: AbortSignal.timeout(5000), ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
 
 /** The body send() would post: signature fields next to msg_type (the longest a signature can be). */
 const signedBytes = (message: FeishuMessage) =>
@@ -191,7 +186,7 @@ describe('feishu send against the fake bot', () => {
 
   it.each(Object.entries(byteLimitedGoldenCases()))('delivers the signed %s card', async (_name, alerts) => {
     const cfg = config({ url: fake.url });
-    await feishu.send(feishu.render(alerts, cfg, ctx), cfg, deps());
+    await feishu.send(feishu.render(alerts, cfg, ctx), cfg, sendDeps());
     expect(fake.requests.map((request) => request.answer.body)).toEqual([
       expect.objectContaining({ code: 0 }),
     ]);
@@ -199,7 +194,7 @@ describe('feishu send against the fake bot', () => {
 
   it('delivers a resolved-only card through the keyword check', async () => {
     const cfg = config({ url: fake.url });
-    await feishu.send(feishu.render([resolvedAlert()], cfg, ctx), cfg, deps());
+    await feishu.send(feishu.render([resolvedAlert()], cfg, ctx), cfg, sendDeps());
     expect(fake.requests[0]!.answer.body).toMatchObject({ code: 0 });
   });
 
@@ -207,8 +202,8 @@ describe('feishu send against the fake bot', () => {
     const cfg = config({ url: fake.url });
     const message = feishu.render([makeAlert()], cfg, ctx);
     const start = Date.now();
-    await feishu.send(message, cfg, deps({ now: () => new Date(start) }));
-    await feishu.send(message, cfg, deps({ now: () => new Date(start + 2000) }));
+    await feishu.send(message, cfg, sendDeps({ now: () => new Date(start) }));
+    await feishu.send(message, cfg, sendDeps({ now: () => new Date(start + 2000) }));
     const [first, second] = fake.requests.map((request) => request.json as Record<string, unknown>);
     expect(first).toMatchObject({
       timestamp: String(Math.floor(start / 1000)),
@@ -222,13 +217,13 @@ describe('feishu send against the fake bot', () => {
 
   it('a wrong secret is a non-retryable auth failure (19021 on HTTP 200)', async () => {
     const cfg = config({ url: fake.url, secret: 'wrong' });
-    const error = await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, deps()));
+    const error = await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, sendDeps()));
     expect(error).toMatchObject({ reason: 'auth', retryable: false, vendorCode: '19021', status: 200 });
   });
 
   it('a clock more than an hour off is rejected (19021)', async () => {
     const cfg = config({ url: fake.url });
-    const stale = deps({ now: () => new Date(Date.now() + 2 * 3_600_000) });
+    const stale = sendDeps({ now: () => new Date(Date.now() + 2 * 3_600_000) });
     expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, stale))).toMatchObject({
       vendorCode: '19021',
     });
@@ -236,20 +231,24 @@ describe('feishu send against the fake bot', () => {
 
   it('a card without the keyword is rejected (19024) — the fake checks it', async () => {
     const cfg = config({ url: fake.url, keyword: 'other' });
-    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, deps()))).toMatchObject({
-      reason: 'auth',
-      vendorCode: '19024',
-    });
+    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, sendDeps()))).toMatchObject(
+      {
+        reason: 'auth',
+        vendorCode: '19024',
+      },
+    );
   });
 
   it('11232 throttling is retryable', async () => {
     fake.throttle();
     const cfg = config({ url: fake.url });
-    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, deps()))).toMatchObject({
-      reason: 'rate-limited',
-      retryable: true,
-      vendorCode: '11232',
-    });
+    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, sendDeps()))).toMatchObject(
+      {
+        reason: 'rate-limited',
+        retryable: true,
+        vendorCode: '11232',
+      },
+    );
   });
 
   it('the bot allows 5 messages a second, then answers 11232', async () => {
@@ -257,8 +256,8 @@ describe('feishu send against the fake bot', () => {
     fake = await startFeishuFake({ token: TOKEN, now: () => NOW.getTime() }); // fixed clock: one window
     const cfg = config({ url: fake.url, secret: undefined });
     const message = feishu.render([makeAlert()], cfg, ctx);
-    for (let i = 0; i < 5; i++) await feishu.send(message, cfg, deps());
-    expect((await failure(feishu.send(message, cfg, deps()))).vendorCode).toBe('11232');
+    for (let i = 0; i < 5; i++) await feishu.send(message, cfg, sendDeps());
+    expect((await failure(feishu.send(message, cfg, sendDeps()))).vendorCode).toBe('11232');
   });
 
   it('HTTP 429 from the gateway is retryable after its reset header', async () => {
@@ -268,10 +267,12 @@ describe('feishu send against the fake bot', () => {
       body: { code: 99991400, msg: 'request trigger frequency limit' },
     });
     const cfg = config({ url: fake.url });
-    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, deps()))).toMatchObject({
-      reason: 'rate-limited',
-      retryAfterMs: 3000,
-    });
+    expect(await failure(feishu.send(feishu.render([makeAlert()], cfg, ctx), cfg, sendDeps()))).toMatchObject(
+      {
+        reason: 'rate-limited',
+        retryAfterMs: 3000,
+      },
+    );
   });
 
   it('an oversized card is rejected with 19036 (payload)', async () => {
@@ -287,7 +288,7 @@ describe('feishu send against the fake bot', () => {
         ],
       },
     };
-    expect(await failure(feishu.send(oversized, cfg, deps()))).toMatchObject({
+    expect(await failure(feishu.send(oversized, cfg, sendDeps()))).toMatchObject({
       reason: 'payload',
       vendorCode: '19036',
       status: 200,
@@ -310,11 +311,11 @@ describe('feishu secrets', () => {
       const errors: DeliveryError[] = [];
       const wrongToken = config({ url: `${fake.origin}/open-apis/bot/v2/hook/${TOKEN}0` });
       errors.push(
-        await failure(feishu.send(feishu.render([makeAlert()], wrongToken, ctx), wrongToken, deps())),
+        await failure(feishu.send(feishu.render([makeAlert()], wrongToken, ctx), wrongToken, sendDeps())),
       );
       const right = config({ url: fake.url });
       fake.script({ status: 200, body: { code: 19002, msg: `bad ${fake.url} secret ${SECRET}`, data: {} } });
-      errors.push(await failure(feishu.send(feishu.render([makeAlert()], right, ctx), right, deps())));
+      errors.push(await failure(feishu.send(feishu.render([makeAlert()], right, ctx), right, sendDeps())));
       const messages = errors.map((error) => `${error.message} ${error.vendorCode}`).join('\n');
       for (const secret of [TOKEN, SECRET, fake.url]) expect(messages).not.toContain(secret);
     } finally {

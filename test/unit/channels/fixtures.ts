@@ -1,10 +1,14 @@
 /**
  * Shared by the channel tests: alert fixtures and golden cases, the golden-file comparison (UPDATE_GOLDEN=1 to
- * regenerate deliberately), cut-boundary checks, and a fake clock whose sleep records the waits asked for.
+ * regenerate deliberately), cut-boundary checks, a fake clock whose sleep records the waits asked for, and the
+ * deps a send or a retried delivery runs with.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../../../functions/alerts/types';
+import type { DeliverDeps } from '../../../functions/channels/deliver';
+import { fetchHttp } from '../../../functions/channels/http';
+import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
 
 export const NOW = new Date('2026-08-23T04:27:00.000Z');
 
@@ -99,6 +103,26 @@ export function goldenCases(): Record<string, Alert[]> {
   };
 }
 
+/**
+ * The golden cases with the two digests made long enough (8× and 3× as many alerts) to overflow even the 20 KB of
+ * DingTalk and Feishu when every alert is shown on one line — so "+N more" is exercised everywhere. For the
+ * byte-limited channels (WeCom, DingTalk, Feishu, SNS).
+ */
+export function byteLimitedGoldenCases(): Record<string, Alert[]> {
+  const cases = goldenCases();
+  const times = (alerts: readonly Alert[], n: number): Alert[] =>
+    Array.from({ length: n }, (_, k) =>
+      alerts.map((alert) =>
+        k === 0 ? alert : { ...alert, name: `${alert.name}-${k}`, fingerprint: `${alert.fingerprint}-${k}` },
+      ),
+    ).flat();
+  return {
+    ...cases,
+    'mixed-digest': times(cases['mixed-digest'] ?? [], 8),
+    'cjk-emoji-over-limit': times(cases['cjk-emoji-over-limit'] ?? [], 3),
+  };
+}
+
 const GOLDEN_DIR = join(__dirname, '..', '..', 'golden', 'channels');
 
 /**
@@ -170,4 +194,31 @@ export function fakeClock(start = NOW.getTime()) {
     },
     waits,
   };
+}
+
+/** One send's deps: the real fetch transport (against a loopback fake), the wall clock, a 5 s attempt. */
+export function sendDeps(overrides: Partial<SendDeps> = {}): SendDeps {
+  return { http: fetchHttp, now: () => new Date(), signal: AbortSignal.timeout(5000), ...overrides };
+}
+
+/** Deps for sendWithRetry / deliverAll on `clock`: real fetch, jitter fixed at 0.5, the deadline a minute on. */
+export function retryDeps(clock = fakeClock(), overrides: Partial<DeliverDeps> = {}): DeliverDeps {
+  return {
+    http: fetchHttp,
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    deadline: NOW.getTime() + 60_000,
+    ...overrides,
+  };
+}
+
+/** The DeliveryError `promise` rejects with; the test fails when it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeliveryError);
+  return error as DeliveryError;
 }

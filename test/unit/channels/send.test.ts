@@ -2,7 +2,7 @@
  * send + classify + sendWithRetry of the Slack, Discord, Teams, Telegram and webhook channels against loopback fakes
  * that behave like the vendors. Waits are asserted through the injected sleep, never by wall time.
  */
-import { fetchHttp, sendWithRetry } from '../../../functions/channels/deliver';
+import { sendWithRetry } from '../../../functions/channels/deliver';
 import { discord } from '../../../functions/channels/discord';
 import type { ChannelConfig } from '../../../functions/channels/registry';
 import { slack } from '../../../functions/channels/slack';
@@ -18,7 +18,7 @@ import {
   startTelegramFake,
   startWebhookFake,
 } from '../../fakes/vendors';
-import { fakeClock, goldenCases, NOW } from './fixtures';
+import { fakeClock, goldenCases, NOW, retryDeps } from './fixtures';
 
 interface Vendor {
   name: string;
@@ -76,17 +76,6 @@ const VENDORS: Vendor[] = [
 ];
 
 const cases = goldenCases();
-
-function retryDeps(clock = fakeClock(), overrides: Partial<Parameters<typeof sendWithRetry>[3]> = {}) {
-  return {
-    http: fetchHttp,
-    now: clock.now,
-    sleep: clock.sleep,
-    random: () => 0.5,
-    deadline: NOW.getTime() + 60_000,
-    ...overrides,
-  };
-}
 
 describe.each(VENDORS)(
   '$name channel against its fake',

@@ -9,33 +9,25 @@ import {
   sanitizeSubject,
   sns,
 } from '../../../functions/channels/sns';
-import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
 import { FAKE_CREDENTIALS, setFakeAwsEnv } from '../../fakes/aws';
-import { byteLimitedGoldenCases } from '../../fakes/cn-vendors';
 import { type FakeSns, startFakeSns } from '../../fakes/sns';
-import { expectCleanCuts, expectGolden, makeAlert, NOW } from './fixtures';
+import {
+  byteLimitedGoldenCases,
+  expectCleanCuts,
+  expectGolden,
+  failure,
+  makeAlert,
+  NOW,
+  sendDeps,
+} from './fixtures';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pager';
 const FIFO_TOPIC = 'arn:aws:sns:us-east-1:123456789012:oncall.fifo';
 const ctx = { now: NOW };
 const config = (topicArn = TOPIC): SnsConfig => sns.schema.parse({ type: 'sns', topicArn });
 
-function deps(): SendDeps {
-  return {
-    http: () => Promise.reject(new Error('SNS must not use the HTTP transport')),
-    now: () => new Date(),
-    signal: AbortSignal.timeout(5000),
-  };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
+/** SNS publishes through the AWS SDK: the HTTP transport must stay unused. */
+const deps = () => sendDeps({ http: () => Promise.reject(new Error('SNS must not use the HTTP transport')) });
 
 /** What SNS counts: message body plus each attribute's name, type and value. */
 function sizeOf(message: SnsMessage): number {

@@ -1,5 +1,4 @@
-import { fetchHttp } from '../../../functions/channels/http';
-import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
+import type { DeliveryError } from '../../../functions/channels/types';
 import {
   classifyWecomResponse,
   WECOM_MARKDOWN_MAX_BYTES,
@@ -8,8 +7,16 @@ import {
   type WecomMessage,
   wecom,
 } from '../../../functions/channels/wecom';
-import { byteLimitedGoldenCases, type CnVendorFake, startWecomFake } from '../../fakes/cn-vendors';
-import { expectCleanCuts, expectGolden, makeAlert, NOW } from './fixtures';
+import { type CnVendorFake, startWecomFake } from '../../fakes/cn-vendors';
+import {
+  byteLimitedGoldenCases,
+  expectCleanCuts,
+  expectGolden,
+  failure,
+  makeAlert,
+  NOW,
+  sendDeps,
+} from './fixtures';
 
 const config = (overrides: Partial<WecomConfig> = {}): WecomConfig =>
   wecom.schema.parse({
@@ -20,21 +27,8 @@ const config = (overrides: Partial<WecomConfig> = {}): WecomConfig =>
   });
 const ctx = { now: NOW };
 
-function deps(overrides: Partial<SendDeps> = {}): SendDeps {
-  return { http: fetchHttp, now: () => new Date(), signal: AbortSignal.timeout(5000), ...overrides };
-}
-
 function contentOf(message: WecomMessage): string {
   return message.msgtype === 'markdown' ? message.markdown.content : message.text.content;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
 }
 
 describe('wecom schema', () => {
@@ -198,7 +192,7 @@ describe('wecom send against the fake robot', () => {
 
   it.each(Object.entries(byteLimitedGoldenCases()))('delivers the %s digest', async (_name, alerts) => {
     const cfg = config({ url: fake.url });
-    await wecom.send(wecom.render(alerts, cfg, ctx), cfg, deps());
+    await wecom.send(wecom.render(alerts, cfg, ctx), cfg, sendDeps());
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.answer.body).toMatchObject({ errcode: 0 });
     expect(fake.requests[0]!.headers['content-type']).toMatch(/^application\/json/);
@@ -206,13 +200,13 @@ describe('wecom send against the fake robot', () => {
 
   it('delivers "@all" as a text message with mentioned_list', async () => {
     const cfg = config({ url: fake.url, mention: ['@all'] });
-    await wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, deps());
+    await wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, sendDeps());
     expect(fake.requests[0]!.json).toMatchObject({ msgtype: 'text', text: { mentioned_list: ['@all'] } });
   });
 
   it('a wrong key is a non-retryable auth failure (93000 on HTTP 200)', async () => {
     const cfg = config({ url: fake.url.replace('wecom-key-0123456789', 'wrong-key') });
-    const error = await failure(wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, deps()));
+    const error = await failure(wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, sendDeps()));
     expect(error).toMatchObject({ reason: 'auth', retryable: false, vendorCode: '93000', status: 200 });
   });
 
@@ -223,7 +217,7 @@ describe('wecom send against the fake robot', () => {
       wecom.send(
         wecom.render([makeAlert()], cfg, ctx),
         cfg,
-        deps({ now: () => new Date('2026-08-23T04:27:50.000Z') }),
+        sendDeps({ now: () => new Date('2026-08-23T04:27:50.000Z') }),
       ),
     );
     expect(error).toMatchObject({
@@ -239,8 +233,8 @@ describe('wecom send against the fake robot', () => {
     fake = await startWecomFake({ now: () => NOW.getTime() }); // a fixed clock: no minute boundary mid-test
     const cfg = config({ url: fake.url });
     const message = wecom.render([makeAlert()], cfg, ctx);
-    for (let i = 0; i < 20; i++) await wecom.send(message, cfg, deps());
-    const error = await failure(wecom.send(message, cfg, deps()));
+    for (let i = 0; i < 20; i++) await wecom.send(message, cfg, sendDeps());
+    const error = await failure(wecom.send(message, cfg, sendDeps()));
     expect(error.vendorCode).toBe('45009');
   });
 
@@ -251,14 +245,14 @@ describe('wecom send against the fake robot', () => {
   ])('HTTP 200 with errcode %i is a failure (%s)', async (errcode, reason, retryable) => {
     fake.script({ status: 200, body: { errcode, errmsg: 'scripted' } });
     const cfg = config({ url: fake.url });
-    const error = await failure(wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, deps()));
+    const error = await failure(wecom.send(wecom.render([makeAlert()], cfg, ctx), cfg, sendDeps()));
     expect(error).toMatchObject({ reason, retryable, status: 200 });
   });
 
   it('an oversized hand-made message is rejected by the fake with 45002', async () => {
     const cfg = config({ url: fake.url });
     const message: WecomMessage = { msgtype: 'markdown', markdown: { content: '告'.repeat(1366) } };
-    expect(await failure(wecom.send(message, cfg, deps()))).toMatchObject({
+    expect(await failure(wecom.send(message, cfg, sendDeps()))).toMatchObject({
       reason: 'payload',
       vendorCode: '45002',
     });
@@ -268,12 +262,12 @@ describe('wecom send against the fake robot', () => {
     const cfg = config({ url: fake.url });
     const message = wecom.render([makeAlert()], cfg, ctx);
     await fake.close();
-    expect(await failure(wecom.send(message, cfg, deps()))).toMatchObject({
+    expect(await failure(wecom.send(message, cfg, sendDeps()))).toMatchObject({
       reason: 'network',
       retryable: true,
     });
     fake = await startWecomFake();
-    const expired = deps({ signal: AbortSignal.abort() });
+    const expired = sendDeps({ signal: AbortSignal.abort() });
     expect(await failure(wecom.send(message, config({ url: fake.url }), expired))).toMatchObject({
       reason: 'timeout',
       retryable: true,
@@ -294,10 +288,10 @@ describe('wecom secrets', () => {
     try {
       const errors: DeliveryError[] = [];
       const wrong = config({ url: `${fake.origin}/cgi-bin/webhook/send?key=${key}x` });
-      errors.push(await failure(wecom.send(wecom.render([makeAlert()], wrong, ctx), wrong, deps())));
+      errors.push(await failure(wecom.send(wecom.render([makeAlert()], wrong, ctx), wrong, sendDeps())));
       const right = config({ url: fake.url });
       fake.script({ status: 200, body: { errcode: 40035, errmsg: `bad request to ${fake.url} key ${key}` } });
-      errors.push(await failure(wecom.send(wecom.render([makeAlert()], right, ctx), right, deps())));
+      errors.push(await failure(wecom.send(wecom.render([makeAlert()], right, ctx), right, sendDeps())));
       const messages = errors.map((error) => `${error.message} ${error.vendorCode}`).join('\n');
       for (const secret of [key, `${key}x`, fake.url, encodeURIComponent(key)])
         expect(messages).not.toContain(secret);
