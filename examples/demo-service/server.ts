@@ -16,13 +16,14 @@ export interface DemoService {
 export interface DemoOptions {
   port?: number;
   host?: string;
-  /** Length of one leak-and-recover cycle (default 4 minutes). */
+  /** Length of one leak-and-recover cycle (default 3 minutes). */
   cycleMs?: number;
   now?: () => number;
 }
 
 export const DEFAULT_DEMO_PORT = 3000;
-export const DEFAULT_CYCLE_MS = 4 * 60_000;
+/** Long enough to watch each level fire at a 5 s interval, short enough that a warning shows within ~1 minute. */
+export const DEFAULT_CYCLE_MS = 3 * 60_000;
 
 export async function startDemoService(options: DemoOptions = {}): Promise<DemoService> {
   const now = options.now ?? Date.now;

@@ -95,20 +95,22 @@ export function evaluateAlarm(
   const range = n + EVALUATION_RANGE_EXTRA_PERIODS;
   const newest = periodStart(at, rule.periodSeconds) - periodMs;
   // Newest first, as CloudWatch counts "the last N datapoints".
-  const points: (number | undefined)[] = [];
+  const points: (Datapoint | undefined)[] = [];
   for (let index = 0; index < range; index++) {
-    points.push(aggregate(rule.statistic, periods.get(newest - index * periodMs) ?? []));
+    const at = newest - index * periodMs;
+    const aggregated = aggregate(rule.statistic, periods.get(at) ?? []);
+    points.push(aggregated === undefined ? undefined : { value: aggregated, at });
   }
-  const datapoints = [...points].reverse();
-  const real = points.filter((value): value is number => value !== undefined);
-  const value = real[0];
+  const datapoints = [...points].reverse().map((point) => point?.value);
+  const real = points.filter((point): point is Datapoint => point !== undefined);
+  const value = real[0]?.value;
   const result = (state: AlarmState, reason: string): Evaluation => ({
     state,
     reason,
     datapoints,
     ...(value === undefined ? {} : { value }),
   });
-  const isBreaching = (point: number) => breaches(point, rule.comparison);
+  const isBreaching = (point: Datapoint) => breaches(point.value, rule.comparison);
 
   if (warmingUp && points.slice(0, n).some((point) => point === undefined)) {
     return {
@@ -158,13 +160,13 @@ export function evaluateAlarm(
 }
 
 /** Builds [state, reason] from the evaluated datapoints plus `filled` missing ones treated per the rule. */
-function verdict(rule: AlarmRule, evaluated: readonly number[], filled: number): [AlarmState, string] {
+function verdict(rule: AlarmRule, evaluated: readonly Datapoint[], filled: number): [AlarmState, string] {
   const n = rule.evaluationPeriods;
   const m = rule.datapointsToAlarm;
   const words = comparisonWords(rule.comparison.op);
   const threshold = formatValue(rule.comparison.threshold);
-  const breaching = evaluated.filter((point) => breaches(point, rule.comparison));
-  const within = evaluated.filter((point) => !breaches(point, rule.comparison));
+  const breaching = evaluated.filter((point) => breaches(point.value, rule.comparison));
+  const within = evaluated.filter((point) => !breaches(point.value, rule.comparison));
   const filledBreaching = rule.treatMissingData === 'breaching' ? filled : 0;
   const treatedAs =
     filled === 0
@@ -231,8 +233,24 @@ export function formatValue(value: number): string {
   return Number.isInteger(value) ? `${value}.0` : String(value);
 }
 
-function formatList(values: readonly number[]): string {
-  return `[${values.map(formatValue).join(', ')}]`;
+/** One period's aggregated value and the period's start (epoch ms). */
+interface Datapoint {
+  value: number;
+  at: number;
+}
+
+/**
+ * CloudWatch's datapoint list, newest first with UTC times: `[5234.0 (22/11/26 01:35:00), 5120.0 (…)]`. The webhook
+ * reads the breaching value from exactly this shape, so local reasons must match what AWS writes.
+ */
+function formatList(points: readonly Datapoint[]): string {
+  return `[${points.map((point) => `${formatValue(point.value)} (${formatReasonTime(point.at)})`).join(', ')}]`;
+}
+
+function formatReasonTime(ms: number): string {
+  const date = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${two(date.getUTCFullYear() % 100)} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { redact } from '../logging/redact';
 import { VERSION } from '../version';
 import { type Command, EXIT, type ExitCode, type Io, UsageError, write } from './args';
 import { config } from './commands/config';
+import { dev } from './commands/dev';
 import { infra } from './commands/infra';
 import { notify } from './commands/notify';
 import { probe } from './commands/probe';
@@ -10,7 +11,7 @@ import { replay } from './commands/replay';
 import { validate } from './commands/validate';
 import { webhook } from './commands/webhook';
 
-export const COMMANDS: readonly Command[] = [probe, validate, config, webhook, notify, replay, infra];
+export const COMMANDS: readonly Command[] = [probe, validate, config, webhook, notify, replay, infra, dev];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

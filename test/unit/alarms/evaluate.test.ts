@@ -173,9 +173,9 @@ function story(alarm: AlarmDefinition, values: (number | undefined)[], metricNam
 describe('AlarmEvaluator stories', () => {
   it('2 of 3 above 5000 fires, then recovers', () => {
     expect(story(definition({}), [1200, 5234, 900, 5120, 800, 700])).toEqual([
-      '0: INSUFFICIENT_DATA -> OK (Threshold Crossed: 1 datapoint [1200.0] was not greater than the threshold (5000.0).)',
-      '3: OK -> ALARM (Threshold Crossed: 2 out of the last 3 datapoints [5120.0, 5234.0] were greater than the threshold (5000.0) (minimum 2 datapoints for OK -> ALARM transition).)',
-      '4: ALARM -> OK (Threshold Crossed: 2 datapoints [800.0, 900.0] were not greater than the threshold (5000.0).)',
+      '0: INSUFFICIENT_DATA -> OK (Threshold Crossed: 1 datapoint [1200.0 (01/11/26 12:00:00)] was not greater than the threshold (5000.0).)',
+      '3: OK -> ALARM (Threshold Crossed: 2 out of the last 3 datapoints [5120.0 (01/11/26 12:03:00), 5234.0 (01/11/26 12:01:00)] were greater than the threshold (5000.0) (minimum 2 datapoints for OK -> ALARM transition).)',
+      '4: ALARM -> OK (Threshold Crossed: 2 datapoints [800.0 (01/11/26 12:04:00), 900.0 (01/11/26 12:02:00)] were not greater than the threshold (5000.0).)',
     ]);
   });
 
@@ -252,7 +252,7 @@ describe('AlarmEvaluator stories', () => {
     expect(story(down, [1, 0, 1, 0, 1, 1, 1])).toEqual([
       expect.stringMatching(/^2: INSUFFICIENT_DATA -> OK/),
       expect.stringMatching(
-        /^3: OK -> ALARM \(Threshold Crossed: 2 out of the last 3 datapoints \[0.0, 0.0\] were less than/,
+        /^3: OK -> ALARM \(Threshold Crossed: 2 out of the last 3 datapoints \[0.0 \(01\/11\/26 12:03:00\), 0.0 \(01\/11\/26 12:01:00\)\] were less than/,
       ),
       expect.stringMatching(/^4: ALARM -> OK/),
     ]);
@@ -351,7 +351,7 @@ describe('AlarmEvaluator stories', () => {
       expect.objectContaining({
         to: 'ALARM',
         reason:
-          'Threshold Crossed: 1 out of the last 1 datapoints [5234.0] was greater than the threshold (5000.0) (minimum 1 datapoint for OK -> ALARM transition).',
+          'Threshold Crossed: 1 out of the last 1 datapoints [5234.0 (01/11/26 12:00:00)] was greater than the threshold (5000.0) (minimum 1 datapoint for OK -> ALARM transition).',
       }),
     ]);
   });

@@ -1,0 +1,115 @@
+import { DEFAULT_CYCLE_MS, DEFAULT_DEMO_PORT } from '../../../examples/demo-service/server';
+import { intakeWarnings } from '../../alerts/http';
+import { ConfigError, configPath, loadConfig } from '../../config/load';
+import { formatDuration, parseDuration } from '../../config/units';
+import { DEFAULT_INTERVAL_MS, DEFAULT_STATE_DIR, MIN_INTERVAL_MS, startDev } from '../../dev/run';
+import { createView } from '../../dev/view';
+import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
+import { colourer } from '../format';
+import { printConfigError } from './shared';
+import { DEFAULT_WEBHOOK_PORT, parsePort } from './webhook';
+
+/** Fewer probes than this per demo cycle and the leak is sampled too coarsely for every level to fire. */
+const DEMO_MIN_ROUNDS_PER_CYCLE = 20;
+
+function parseInterval(flag: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 5s or 500ms, got "${text}"`);
+  if (ms < min) throw new UsageError(`${flag} must be at least ${formatDuration(min)}, got "${text}"`);
+  return ms;
+}
+
+export const dev: Command = {
+  name: 'dev',
+  summary:
+    'run the whole chain locally: demo service → probes → metrics → alarms → notifications (`npm start`)',
+  usage: `Usage: vigil dev [--config FILE] [--interval ${formatDuration(DEFAULT_INTERVAL_MS)}] [--port ${DEFAULT_WEBHOOK_PORT}] [--no-demo] [--once]
+                 [--demo-port ${DEFAULT_DEMO_PORT}] [--demo-cycle ${formatDuration(DEFAULT_CYCLE_MS)}] [--state-dir ${DEFAULT_STATE_DIR}]
+
+Runs what AWS runs, on this machine and without an AWS account: every interval the probe round of the Lambda,
+its metrics into a local store instead of CloudWatch, the alarms infra/ deploys evaluated over them with
+CloudWatch's rules, and each alarm state change handed to the webhook as the SNS event AWS would deliver:
+notifications go to the console and to every channel the config routes to. A terminal shows a live table;
+pipes and CI get one log line per round, alarm change and notification. Ctrl-C stops everything.
+
+  --interval D     probe interval, also the alarms' period (default ${formatDuration(DEFAULT_INTERVAL_MS)})
+  --port N         webhook intake on http://127.0.0.1:N/alerts for Alertmanager, Grafana or curl
+                   (default ${DEFAULT_WEBHOOK_PORT}; 0 picks a free port)
+  --no-demo        do not start the demo service (probe only the config's own targets)
+  --demo-port N    port of the demo service (default ${DEFAULT_DEMO_PORT}; the example vigil.yml probes it there)
+  --demo-cycle D   length of the demo's leak-and-recover cycle (default ${formatDuration(DEFAULT_CYCLE_MS)})
+  --state-dir DIR  metric history, alarm states and dead letters (default ${DEFAULT_STATE_DIR})
+  --once           one round (and its notifications), then exit
+
+Exit 0 after Ctrl-C or --once (even if targets are down), 1 if it cannot start, 2 on a bad config or usage.`,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      ...CONFIG_OPTION,
+      interval: { type: 'string', short: 'i' },
+      port: { type: 'string', short: 'p' },
+      'no-demo': { type: 'boolean' },
+      'demo-port': { type: 'string' },
+      'demo-cycle': { type: 'string' },
+      'state-dir': { type: 'string' },
+      once: { type: 'boolean' },
+    });
+    const intervalMs = parseInterval('--interval', values.interval, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS);
+    const port = parsePort(values.port, DEFAULT_WEBHOOK_PORT);
+    const demoPort = parsePort(values['demo-port'], DEFAULT_DEMO_PORT);
+    const cycleMs = parseInterval('--demo-cycle', values['demo-cycle'], DEFAULT_CYCLE_MS, MIN_INTERVAL_MS);
+    const noDemo = values['no-demo'] === true;
+    if (noDemo && (values['demo-port'] !== undefined || values['demo-cycle'] !== undefined))
+      throw new UsageError('--demo-port and --demo-cycle have no effect with --no-demo');
+
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig(configPath(values.config, io.env));
+    } catch (error) {
+      if (error instanceof ConfigError) return printConfigError(error, io);
+      throw error;
+    }
+    const paint = colourer(io.stderr, io.env);
+    for (const warning of intakeWarnings(config.webhook))
+      write(io.stderr, paint('yellow', `warning: ${warning}`));
+    if (!noDemo && cycleMs < intervalMs * DEMO_MIN_ROUNDS_PER_CYCLE)
+      write(
+        io.stderr,
+        paint(
+          'yellow',
+          `warning: a ${formatDuration(cycleMs)} demo cycle probed every ${formatDuration(intervalMs)} is too coarse for every alarm level to fire`,
+        ),
+      );
+
+    let session: Awaited<ReturnType<typeof startDev>>;
+    try {
+      session = await startDev({
+        config,
+        intervalMs,
+        port,
+        demo: noDemo ? false : { port: demoPort, cycleMs },
+        once: values.once === true,
+        stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
+        view: createView(io.stdout, io.env),
+      });
+    } catch (error) {
+      write(io.stderr, paint('red', `vigil dev: ${(error as Error).message}`));
+      return EXIT.failure;
+    }
+    // The first Ctrl-C stops cleanly; the listeners go, so a second one ends the process at once.
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void session.stop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    try {
+      await session.done;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,236 @@
+/**
+ * `vigil dev` end to end, in-process: the demo service, probes over real loopback HTTP, the local store, the
+ * deployed alarm definitions, SNS events into the webhook handler, the console channel and a Slack fake.
+ *
+ * The demo story runs in virtual time: the session's clock (which the demo service, the probes and the alarms all
+ * read) jumps from tick to tick, so a whole 3-minute leak cycle at the default 5 s interval takes a second and
+ * every transition is deterministic. Nothing here asserts on wall-clock timing.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../functions/config/load';
+import type { VigilConfig } from '../../functions/config/schema';
+import type { DevEvent, DevNotification, DevStarted } from '../../functions/dev/events';
+import { type Clock, type DevSession, nextTickAt, startDev } from '../../functions/dev/run';
+import type { DevView } from '../../functions/dev/view';
+import { type ChatFake, startSlackFake } from '../fakes/vendors';
+import { freePort } from '../helpers/processes';
+
+const INTERVAL_MS = 5_000;
+const DEMO_CYCLE_MS = 3 * 60_000;
+/** One whole cycle, then a little: every level has fired and resolved by then. */
+const ROUNDS = DEMO_CYCLE_MS / INTERVAL_MS + 6;
+const FIXTURE = join(__dirname, '../fixtures/alerts/alertmanager-v4.json');
+
+let slack: ChatFake;
+
+beforeAll(async () => {
+  slack = await startSlackFake();
+});
+
+afterAll(async () => {
+  await slack.close();
+});
+
+function devConfig(demoPort: number): VigilConfig {
+  // The example vigil.yml's targets and thresholds, on the test's demo port, routed to console and Slack.
+  const example = readFileSync(join(__dirname, '../../vigil.yml'), 'utf8');
+  const targets = example.slice(example.indexOf('targets:'), example.indexOf('# Where alerts go'));
+  return parseConfig(`${targets.replaceAll('127.0.0.1:3000', `127.0.0.1:${demoPort}`)}
+channels:
+  ops-slack: { type: slack, url: "${slack.url}" }
+routes:
+  - channels: [console, ops-slack]
+`);
+}
+
+/** A view that keeps what the console channel printed. */
+function capturingView(): DevView & { printed: string[] } {
+  const printed: string[] = [];
+  return { printed, handle: () => undefined, print: (text) => printed.push(text), close: () => undefined };
+}
+
+interface Run {
+  session: DevSession;
+  events: DevEvent[];
+  printed: string[];
+  /** Resolves after round `n`. */
+  afterRound(n: number): Promise<void>;
+}
+
+/** A session whose clock moves only when the loop sleeps, after queued notifications are done. */
+async function startVirtual(
+  config: VigilConfig,
+  stateDir: string,
+  demoPort: number,
+  at: number,
+): Promise<Run> {
+  let now = at;
+  let session: DevSession | undefined;
+  const clock: Clock = {
+    now: () => now,
+    sleep: async (ms) => {
+      await session?.settled();
+      now += ms;
+    },
+  };
+  const events: DevEvent[] = [];
+  const waiting: { round: number; resolve: () => void }[] = [];
+  const view = capturingView();
+  session = await startDev({
+    config,
+    intervalMs: INTERVAL_MS,
+    port: 0,
+    demo: { port: demoPort, cycleMs: DEMO_CYCLE_MS },
+    stateDir,
+    clock,
+    view,
+    onEvent: (event) => {
+      events.push(event);
+      if (event.kind !== 'round') return;
+      for (const wait of waiting.filter((entry) => entry.round <= event.round)) wait.resolve();
+    },
+  });
+  return {
+    session,
+    events,
+    printed: view.printed,
+    afterRound: (round) => new Promise((resolve) => waiting.push({ round, resolve })),
+  };
+}
+
+const published = (events: readonly DevEvent[]) =>
+  events.flatMap((event) =>
+    event.kind === 'transition' && event.published
+      ? [`${event.transition.alarm}: ${event.transition.from} → ${event.transition.to}`]
+      : [],
+  );
+
+const notified = (events: readonly DevEvent[], via: DevNotification['via']) =>
+  events.flatMap((event) =>
+    event.kind === 'notification' && event.via === via
+      ? event.alerts.map(
+          (alert) =>
+            `${alert.status} ${alert.severity} ${alert.name} → ${alert.channels
+              .map((channel) => `${channel.channel}${channel.ok ? '' : ' failed'}`)
+              .join(', ')}`,
+        )
+      : [],
+  );
+
+describe('vigil dev (virtual time, real loopback)', () => {
+  it('story: one demo cycle fires warning → critical → emergency → down, then resolves each, on console and Slack', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
+    const demoPort = await freePort();
+    const run = await startVirtual(
+      devConfig(demoPort),
+      stateDir,
+      demoPort,
+      nextTickAt(Date.now(), INTERVAL_MS),
+    );
+
+    await run.afterRound(ROUNDS);
+    await run.session.stop();
+
+    expect(published(run.events)).toEqual([
+      'vigil-dev-one-api-Goroutines-warning: OK → ALARM',
+      'vigil-dev-one-api-Goroutines-critical: OK → ALARM',
+      'vigil-dev-one-api-Goroutines-emergency: OK → ALARM',
+      'vigil-dev-one-api-down-critical: OK → ALARM',
+      // While the service restarts its health answers 503: no Goroutines datapoints, so every level goes to
+      // INSUFFICIENT_DATA (which notifies nothing); the first reading after the restart resolves each.
+      'vigil-dev-one-api-Goroutines-warning: INSUFFICIENT_DATA → OK',
+      'vigil-dev-one-api-Goroutines-critical: INSUFFICIENT_DATA → OK',
+      'vigil-dev-one-api-Goroutines-emergency: INSUFFICIENT_DATA → OK',
+      'vigil-dev-one-api-down-critical: ALARM → OK',
+    ]);
+    expect(notified(run.events, 'alarm')).toEqual([
+      'firing warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+      'firing critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
+      'firing emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
+      'firing critical vigil-dev-one-api-down-critical → console, ops-slack',
+      'resolved warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+      'resolved critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
+      'resolved emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
+      'resolved critical vigil-dev-one-api-down-critical → console, ops-slack',
+    ]);
+    // The console channel's own rendering, as the deployed webhook prints it to its log.
+    expect(run.printed.map((text) => text.split('\n')[0])).toEqual([
+      '🟠 FIRING warning: vigil-dev-one-api-Goroutines-warning',
+      '🔴 FIRING critical: vigil-dev-one-api-Goroutines-critical',
+      '🚨 FIRING emergency: vigil-dev-one-api-Goroutines-emergency',
+      '🔴 FIRING critical: vigil-dev-one-api-down-critical',
+      '✅ RESOLVED warning: vigil-dev-one-api-Goroutines-warning',
+      '✅ RESOLVED critical: vigil-dev-one-api-Goroutines-critical',
+      '✅ RESOLVED emergency: vigil-dev-one-api-Goroutines-emergency',
+      '✅ RESOLVED critical: vigil-dev-one-api-down-critical',
+    ]);
+    expect(run.printed[0]).toContain('OK → ALARM · cloudwatch');
+    // Slack got the same eight notifications, and accepted every one (the fake checks Slack's limits).
+    expect(slack.requests).toHaveLength(8);
+    expect(JSON.stringify(slack.requests[2]?.json)).toContain('vigil-dev-one-api-Goroutines-emergency');
+    // New alarms settling to OK at start-up are shown but not notified.
+    const silent = run.events.filter((event) => event.kind === 'transition' && !event.published);
+    expect(silent.length).toBeGreaterThan(0);
+    expect(existsSync(join(stateDir, 'dead-letters.jsonl'))).toBe(false);
+  });
+
+  it('a restart keeps metric history and alarm states', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
+    const demoPort = await freePort();
+    const config = devConfig(demoPort);
+    const start = nextTickAt(Date.now(), INTERVAL_MS);
+    // Stop during the leak, with the warning firing (about 70 s into the cycle).
+    const first = await startVirtual(config, stateDir, demoPort, start);
+    await first.afterRound(16);
+    await first.session.stop();
+    const stoppedAt = Math.max(...first.events.map((event) => event.at));
+
+    const second = await startVirtual(config, stateDir, demoPort, nextTickAt(stoppedAt, INTERVAL_MS));
+    await second.afterRound(1);
+    await second.session.stop();
+
+    const started = second.events.find((event): event is DevStarted => event.kind === 'started');
+    const goroutines = started?.history.find((series) => series.metricName === 'Goroutines');
+    expect(goroutines?.points.length).toBeGreaterThanOrEqual(16);
+    expect(started?.alarms['vigil-dev-one-api-Goroutines-warning']).toBe('ALARM');
+    const lines = readFileSync(join(stateDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(16 * 10);
+  });
+
+  it('POST /alerts from Alertmanager reaches the same channels', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
+    const demoPort = await freePort();
+    const run = await startVirtual(
+      devConfig(demoPort),
+      stateDir,
+      demoPort,
+      nextTickAt(Date.now(), INTERVAL_MS),
+    );
+    const before = slack.requests.length;
+
+    const response = await fetch(run.session.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync(FIXTURE),
+    });
+    const answer = (await response.json()) as {
+      received: string;
+      channels: { channel: string; ok: boolean }[];
+    };
+    await run.session.stop();
+
+    expect(response.status).toBe(200);
+    expect(answer.received).toBe('alertmanager');
+    expect(answer.channels.map((channel) => [channel.channel, channel.ok])).toEqual([
+      ['console', true],
+      ['ops-slack', true],
+    ]);
+    expect(notified(run.events, 'http')).toEqual(
+      expect.arrayContaining(['firing critical ProbeFailure → console, ops-slack']),
+    );
+    expect(run.printed.some((text) => text.includes('ProbeFailure'))).toBe(true);
+    expect(slack.requests.length).toBe(before + 1);
+  });
+});
