@@ -32,7 +32,8 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    write(io.stdout, VERSION);
+    // The Node version too: vigil pins Node 24 (the node@24 devDependency), and this shows it took effect.
+    write(io.stdout, `${VERSION} (node ${process.version})`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);

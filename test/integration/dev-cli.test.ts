@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { eventually, freePort } from '../helpers/processes';
 
-const BIN = join(__dirname, '../../bin/vigil.cjs');
+const BIN = join(__dirname, '../../functions/cli/vigil.cjs');
 
 function io() {
   const stdout = new PassThrough();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI directly (tsx transpiles on load); the Lambda bundles are built by esbuild instead.
 require('tsx/cjs/api').register();
-const { main } = require('../functions/cli/main.ts');
+const { main } = require('./main.ts');
 
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {
