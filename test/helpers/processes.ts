@@ -42,7 +42,16 @@ export async function startPeer(
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
+      // The SIGKILL fallback must not outlive a clean exit (it would hold the test process open).
+      const fallback = new AbortController();
+      await Promise.race([
+        exited,
+        sleep(5_000, undefined, { signal: fallback.signal }).then(
+          () => child.kill('SIGKILL'),
+          () => undefined,
+        ),
+      ]);
+      fallback.abort();
     }
   };
   const until = Date.now() + timeoutMs;
