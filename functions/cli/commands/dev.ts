@@ -1,12 +1,11 @@
 import { DEFAULT_CYCLE_MS, DEFAULT_DEMO_PORT } from '../../../examples/demo-service/server';
 import { intakeWarnings } from '../../alerts/http';
-import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { formatDuration, parseDuration } from '../../config/units';
 import { DEFAULT_INTERVAL_MS, DEFAULT_STATE_DIR, MIN_INTERVAL_MS, startDev } from '../../dev/run';
 import { createView } from '../../dev/view';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
-import { printConfigError } from './shared';
+import { loadCommandConfig } from './shared';
 import { DEFAULT_WEBHOOK_PORT, parsePort } from './webhook';
 
 /** Fewer probes than this per demo cycle and the leak is sampled too coarsely for every level to fire. */
@@ -62,13 +61,8 @@ Exit 0 after Ctrl-C or --once (even if targets are down), 1 if it cannot start, 
     if (noDemo && (values['demo-port'] !== undefined || values['demo-cycle'] !== undefined))
       throw new UsageError('--demo-port and --demo-cycle have no effect with --no-demo');
 
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(configPath(values.config, io.env));
-    } catch (error) {
-      if (error instanceof ConfigError) return printConfigError(error, io);
-      throw error;
-    }
+    const config = loadCommandConfig(values.config, io);
+    if (typeof config === 'number') return config;
     const paint = colourer(io.stderr, io.env);
     for (const warning of intakeWarnings(config.webhook))
       write(io.stderr, paint('yellow', `warning: ${warning}`));

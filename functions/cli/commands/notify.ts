@@ -1,12 +1,11 @@
 import { type Alert, SEVERITIES, type Severity } from '../../alerts/types';
 import { resolveChannel } from '../../channels/schema';
-import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { productionDispatchDeps } from '../../dispatch/deps';
 import { deliverRouted } from '../../dispatch/dispatch';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
-import { printConfigError } from './shared';
+import { loadCommandConfig } from './shared';
 
 /** Budget for one test notification, retries included. */
 const NOTIFY_TEST_BUDGET_MS = 60_000;
@@ -80,13 +79,8 @@ Exit 0 when the channel accepted it, 1 when it failed, 2 on a bad config or usag
     const severity = (values.severity ?? 'critical') as Severity;
     if (!SEVERITIES.includes(severity))
       throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}`);
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(configPath(values.config, io.env));
-    } catch (error) {
-      if (error instanceof ConfigError) return printConfigError(error, io);
-      throw error;
-    }
+    const config = loadCommandConfig(values.config, io);
+    if (typeof config === 'number') return config;
     if (!resolveChannel(values.channel, config.channels)) {
       throw new UsageError(
         `unknown channel "${values.channel}"; configured: ${['console', ...Object.keys(config.channels)].join(', ')}`,

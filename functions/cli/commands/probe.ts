@@ -1,11 +1,10 @@
-import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { redactUrl } from '../../logging/redact';
 import { cloudWatchPublisher, probeAndPublish, summarize } from '../../probing/cycle';
 import { unknownTargets } from '../../probing/run';
 import type { ProbeResult } from '../../probing/types';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, formatMs, formatNumber, table } from '../format';
-import { printConfigError } from './shared';
+import { loadCommandConfig } from './shared';
 
 export const probe: Command = {
   name: 'probe',
@@ -28,13 +27,8 @@ Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 
       target: { type: 'string', multiple: true },
       publish: { type: 'boolean' },
     });
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(configPath(values.config, io.env));
-    } catch (error) {
-      if (error instanceof ConfigError) return printConfigError(error, io);
-      throw error;
-    }
+    const config = loadCommandConfig(values.config, io);
+    if (typeof config === 'number') return config;
     const only = values.target;
     if (only) {
       const unknown = unknownTargets(config, only);

@@ -1,11 +1,10 @@
-import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { replayDeadLetters } from '../../deadletter/replay';
 import { queueRef, sqsDeadLetterStore } from '../../deadletter/sqs';
 import { productionDispatchDeps } from '../../dispatch/deps';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, table } from '../format';
-import { printConfigError } from './shared';
+import { loadCommandConfig } from './shared';
 
 /** Budget for one replay run, retries included. */
 const REPLAY_BUDGET_MS = 5 * 60_000;
@@ -38,13 +37,8 @@ Exit 0 when every replayed letter was delivered, 1 when some failed again, 2 on 
     const max = values.max === undefined ? 100 : Number(values.max);
     if (!Number.isInteger(max) || max < 1)
       throw new UsageError(`--max must be a positive integer, got "${values.max}"`);
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(configPath(values.config, io.env));
-    } catch (error) {
-      if (error instanceof ConfigError) return printConfigError(error, io);
-      throw error;
-    }
+    const config = loadCommandConfig(values.config, io);
+    if (typeof config === 'number') return config;
     const queue = values.queue ?? (values.file ? undefined : (io.env.VIGIL_DLQ_URL ?? io.env.VIGIL_DLQ_NAME));
     const store = queue
       ? sqsDeadLetterStore(queueRef(queue))

@@ -1,10 +1,9 @@
 import { intakeWarnings } from '../../alerts/http';
-import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { INTAKE_PATH, startWebhookServer } from '../../dispatch/server';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
-import { printConfigError } from './shared';
+import { loadCommandConfig } from './shared';
 
 export const DEFAULT_WEBHOOK_PORT = 8787;
 
@@ -34,13 +33,8 @@ kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\
     if (positionals[0] !== 'serve' || positionals.length > 1)
       throw new UsageError('expected: vigil webhook serve');
     const port = parsePort(values.port, DEFAULT_WEBHOOK_PORT);
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(configPath(values.config, io.env));
-    } catch (error) {
-      if (error instanceof ConfigError) return printConfigError(error, io);
-      throw error;
-    }
+    const config = loadCommandConfig(values.config, io);
+    if (typeof config === 'number') return config;
     const paint = colourer(io.stderr, io.env);
     for (const warning of intakeWarnings(config.webhook))
       write(io.stderr, paint('yellow', `warning: ${warning}`));
