@@ -7,25 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
+import { captureIo } from '../helpers/io';
 import { eventually, freePort } from '../helpers/processes';
 
 const BIN = join(__dirname, '../../functions/cli/vigil.cjs');
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  return { io: { stdout, stderr, env: { ...process.env, NO_COLOR: '1' } }, out: () => out, err: () => err };
-}
 
 /** The example vigil.yml, probing a demo service on `port`, in a fresh directory. */
 function exampleConfig(port: number): { dir: string; file: string } {
@@ -52,7 +38,7 @@ describe('vigil dev CLI', () => {
     const demoPort = await freePort();
     const { dir, file } = exampleConfig(demoPort);
     const state = join(dir, '.vigil');
-    const { io: streams, out } = io();
+    const { io: streams, out } = captureIo({ ...process.env, NO_COLOR: '1' });
 
     const code = await main(
       [
@@ -86,7 +72,7 @@ describe('vigil dev CLI', () => {
     ['demo flags with --no-demo', ['--no-demo', '--demo-cycle', '1m'], 'no effect with --no-demo'],
     ['an unknown flag', ['--frobnicate'], "Unknown option '--frobnicate'"],
   ])('exits 2 on %s', async (_name, flags, message) => {
-    const { io: streams, err } = io();
+    const { io: streams, err } = captureIo({ ...process.env, NO_COLOR: '1' });
 
     const code = await main(['dev', ...flags], streams);
 
@@ -99,7 +85,7 @@ describe('vigil dev CLI', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const { port } = holder.address() as AddressInfo;
     const { dir, file } = exampleConfig(port);
-    const { io: streams, err } = io();
+    const { io: streams, err } = captureIo({ ...process.env, NO_COLOR: '1' });
 
     const code = await main(
       [

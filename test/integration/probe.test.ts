@@ -5,12 +5,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import { main } from '../../functions/cli/main';
 import { handler } from '../../functions/probe/handler';
 import { setFakeAwsEnv } from '../fakes/aws';
 import { type FakeCloudWatch, startFakeCloudWatch } from '../fakes/cloudwatch';
+import { captureIo } from '../helpers/io';
 import {
   closedPort,
   hangBeforeHeaders,
@@ -255,23 +255,9 @@ describe('probe Lambda', () => {
 });
 
 describe('vigil probe CLI', () => {
-  function io() {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    return { io: { stdout, stderr, env: process.env }, out: () => out, err: () => err };
-  }
-
   it('--publish --json sends the same metrics as the Lambda and exits 0 though targets are down', async () => {
     cloudwatch.reset();
-    const { io: streams, out } = io();
+    const { io: streams, out } = captureIo();
     const code = await main(
       ['probe', '--config', configFile, '--publish', '--json', '--target', 'one-api', '--target', 'broken'],
       streams,
@@ -285,7 +271,7 @@ describe('vigil probe CLI', () => {
   });
 
   it('prints a table without --json', async () => {
-    const { io: streams, out } = io();
+    const { io: streams, out } = captureIo();
     expect(await main(['probe', '--config', configFile, '--target', 'leaking'], streams)).toBe(0);
     expect(out()).toMatch(/TARGET\s+UP\s+REASON/);
     expect(out()).toMatch(/leaking\s+DOWN\s+condition/);
@@ -297,13 +283,13 @@ describe('vigil probe CLI', () => {
     [['probe', '--target', 'nope'], /unknown target nope/],
     [['probe', '--bogus'], /Unknown option '--bogus'/],
   ])('%j exits 2 with a reason', async (argv, reason) => {
-    const { io: streams, err } = io();
+    const { io: streams, err } = captureIo();
     expect(await main(argv, streams)).toBe(2);
     expect(err()).toMatch(reason);
   });
 
   it('--help documents the command', async () => {
-    const { io: streams, out } = io();
+    const { io: streams, out } = captureIo();
     expect(await main(['probe', '--help'], streams)).toBe(0);
     expect(out()).toContain('Usage: vigil probe');
   });

@@ -4,7 +4,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import {
   clearSecretCache,
@@ -17,6 +16,7 @@ import { clearSecrets, redact } from '../../functions/logging/redact';
 import { setFakeAwsEnv } from '../fakes/aws';
 import { type FakeSsm, startFakeSsm } from '../fakes/ssm';
 import { type ChatFake, startSlackFake } from '../fakes/vendors';
+import { captureIo } from '../helpers/io';
 
 let ssm: FakeSsm;
 let slack: ChatFake;
@@ -90,15 +90,6 @@ describe('secrets', () => {
 });
 
 describe('vigil notify test', () => {
-  function io() {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const chunks: string[] = [];
-    stdout.on('data', (chunk) => chunks.push(String(chunk)));
-    stderr.on('data', (chunk) => chunks.push(String(chunk)));
-    return { streams: { stdout, stderr, env: process.env }, text: () => chunks.join('') };
-  }
-
   const config = (url: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'vigil-notify-')), 'vigil.yml');
     writeFileSync(file, `channels:\n  ops-slack: { type: slack, url: "${url}" }\n`);
@@ -107,7 +98,7 @@ describe('vigil notify test', () => {
 
   it('renders a sample alert and sends it to the channel, URL read from SSM', async () => {
     const before = slack.requests.length;
-    const out = io();
+    const out = captureIo();
     const code = await main(
       [
         'notify',
@@ -128,7 +119,7 @@ describe('vigil notify test', () => {
   });
 
   it('sends to the built-in console', async () => {
-    const out = io();
+    const out = captureIo();
     expect(
       await main(
         ['notify', 'test', '--channel', 'console', '--resolved', '--config', config(slack.url)],
@@ -143,13 +134,13 @@ describe('vigil notify test', () => {
     [['notify', 'test', '--channel', 'nope'], /unknown channel "nope"/],
     [['notify', 'test', '--channel', 'console', '--severity', 'huge'], /--severity must be one of/],
   ])('%j exits 2', async (argv, message) => {
-    const out = io();
+    const out = captureIo();
     expect(await main([...argv, '--config', config(slack.url)], out.streams)).toBe(2);
     expect(out.text()).toMatch(message);
   });
 
   it('exits 1 when the channel refuses, without printing its token', async () => {
-    const out = io();
+    const out = captureIo();
     const wrong = slack.url.replace('slackSecretToken99887766', 'wrongTokenAbcdef123456');
     const dir = mkdtempSync(join(tmpdir(), 'vigil-notify-cwd-'));
     const cwd = process.cwd();

@@ -6,7 +6,6 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { clearSecretCache } from '../../functions/config/secrets';
 import { webhookHandler } from '../../functions/webhook/handler';
@@ -24,6 +23,7 @@ import {
   startWebhookFake,
   type TelegramFake,
 } from '../fakes/vendors';
+import { captureIo } from '../helpers/io';
 
 const FIXTURES = join(__dirname, '../fixtures/alerts');
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pager';
@@ -296,21 +296,12 @@ describe('dead letters and replay', () => {
     expect(queue.at(-1)!.Body).not.toContain('brokentoken123456');
   });
 
-  function io() {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const chunks: string[] = [];
-    stdout.on('data', (chunk) => chunks.push(String(chunk)));
-    stderr.on('data', (chunk) => chunks.push(String(chunk)));
-    return { streams: { stdout, stderr, env: process.env }, text: () => chunks.join('') };
-  }
-
   it('vigil replay resends only to the failed channel once it works, and empties the queue', async () => {
     // The broken channel's URL is fixed in the config: replay renders with the current config.
     const fixed = writeConfig('fixed.yml', slack.origin, '  - channels: [ops-slack]\n');
     const slackBefore = slack.requests.length;
     const othersBefore = requestCounts();
-    const out = io();
+    const out = captureIo();
     const code = await main(['replay', '--config', fixed, '--queue', queueUrl, '--json'], out.streams);
     const report = JSON.parse(out.text());
     // The fixed URL carries a different token than the fake expects, so Slack refuses it: it fails again…
@@ -325,7 +316,7 @@ describe('dead letters and replay', () => {
       right,
       readFileSync(fixed, 'utf8').replace(`${slack.origin}/services/T1/B1/brokentoken123456`, slack.url),
     );
-    const again = io();
+    const again = captureIo();
     expect(await main(['replay', '--config', right, '--queue', 'vigil-dlq', '--json'], again.streams)).toBe(
       0,
     );
