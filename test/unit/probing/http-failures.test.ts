@@ -3,8 +3,8 @@
  * finishing within its short timeout. Outcomes are asserted, never timings.
  */
 import { type HttpOutcome, httpProbe, type ProbeRequest } from '../../../functions/probing/http';
+import { probeRequest as baseRequest, loopbackSuite } from '../../helpers/probe';
 import {
-  type ConnectTrap,
   closedPort,
   closeMidBody,
   garbageResponse,
@@ -20,8 +20,6 @@ import {
   startHttpsServer,
   startRawServer,
   staticLookup,
-  type TestServer,
-  trapConnections,
   trickleBody,
 } from '../../helpers/servers';
 
@@ -31,43 +29,7 @@ const SECRET = 'Bearer do-not-leak-7f3a';
 const TIMEOUT_MS = 400;
 const CAP_BYTES = 64 * 1024;
 
-function probeRequest(url: string, overrides: Partial<ProbeRequest> = {}): ProbeRequest {
-  return {
-    url,
-    method: 'GET',
-    headers: { authorization: SECRET },
-    timeoutMs: TIMEOUT_MS,
-    maxBodyBytes: CAP_BYTES,
-    maxRedirects: 3,
-    followRedirects: true,
-    allowLinkLocal: false,
-    insecureSkipVerify: false,
-    userAgent: 'vigil/test',
-    agent: 'fresh',
-    ...overrides,
-  };
-}
-
 type Failure = Extract<HttpOutcome, { ok: false }>;
-
-let trap: ConnectTrap;
-const servers: TestServer[] = [];
-async function serve(start: Promise<TestServer>): Promise<TestServer> {
-  const server = await start;
-  servers.push(server);
-  return server;
-}
-
-beforeAll(() => {
-  trap = trapConnections();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-afterAll(() => {
-  trap.restore();
-  expect(trap.refused).toEqual([]);
-});
 
 interface FailureCase {
   /** Starts what the probe talks to and returns the request to send. */
@@ -208,6 +170,18 @@ const cases: Record<string, FailureCase> = {
     detail: 'waiting for the response headers',
   },
 };
+
+// Short limits so the suite stays fast, a fresh connection per probe, and a secret that must never leak.
+const probeRequest = (url: string, overrides: Partial<ProbeRequest> = {}) =>
+  baseRequest(url, {
+    headers: { authorization: SECRET },
+    timeoutMs: TIMEOUT_MS,
+    maxBodyBytes: CAP_BYTES,
+    maxRedirects: 3,
+    agent: 'fresh',
+    ...overrides,
+  });
+const serve = loopbackSuite();
 
 describe('httpProbe failures', () => {
   it.each(Object.entries(cases))('%s', async (_name, { arrange, expected, detail }) => {

@@ -1,59 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import { type HttpOutcome, httpProbe, type ProbeRequest } from '../../../functions/probing/http';
-import {
-  type ConnectTrap,
-  respond,
-  startHttpServer,
-  startHttpsServer,
-  type TestServer,
-  TLS_FIXTURE,
-  trapConnections,
-} from '../../helpers/servers';
-
-function probeRequest(url: string, overrides: Partial<ProbeRequest> = {}): ProbeRequest {
-  return {
-    url,
-    method: 'GET',
-    headers: {},
-    timeoutMs: 2_000,
-    maxBodyBytes: 1024 * 1024,
-    maxRedirects: 5,
-    followRedirects: true,
-    allowLinkLocal: false,
-    insecureSkipVerify: true,
-    userAgent: 'vigil/test',
-    ...overrides,
-  };
-}
-
-function expectOk(outcome: HttpOutcome): Extract<HttpOutcome, { ok: true }> {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.reason}: ${outcome.detail}`);
-  return outcome;
-}
+import { httpProbe, type ProbeRequest } from '../../../functions/probing/http';
+import { probeRequest as baseRequest, expectOk, loopbackSuite } from '../../helpers/probe';
+import { respond, startHttpServer, startHttpsServer, TLS_FIXTURE } from '../../helpers/servers';
 
 /** Days from now until the fixture certificate expires (it is valid until 2126). */
 function fixtureExpiryDays(): number {
   return (Date.parse(new X509Certificate(TLS_FIXTURE.cert).validTo) - Date.now()) / 86_400_000;
 }
 
-let trap: ConnectTrap;
-const servers: TestServer[] = [];
-async function serve(start: Promise<TestServer>): Promise<TestServer> {
-  const server = await start;
-  servers.push(server);
-  return server;
-}
-
-beforeAll(() => {
-  trap = trapConnections();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-afterAll(() => {
-  trap.restore();
-  expect(trap.refused).toEqual([]);
-});
+// The fixture certificate is self-signed: accept it unless a test is about verification.
+const probeRequest = (url: string, overrides: Partial<ProbeRequest> = {}) =>
+  baseRequest(url, { insecureSkipVerify: true, ...overrides });
+const serve = loopbackSuite();
 
 describe('httpProbe over HTTPS', () => {
   it('refuses a self-signed certificate unless insecureSkipVerify', async () => {

@@ -1,7 +1,7 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { type HttpOutcome, httpProbe, type ProbeRequest } from '../../../functions/probing/http';
+import { httpProbe, type ProbeRequest } from '../../../functions/probing/http';
+import { expectOk, loopbackSuite, probeRequest } from '../../helpers/probe';
 import {
-  type ConnectTrap,
   redirectChain,
   redirectTo,
   respond,
@@ -9,48 +9,9 @@ import {
   startRawServer,
   staticLookup,
   type TestServer,
-  trapConnections,
 } from '../../helpers/servers';
 
-function probeRequest(url: string, overrides: Partial<ProbeRequest> = {}): ProbeRequest {
-  return {
-    url,
-    method: 'GET',
-    headers: {},
-    timeoutMs: 2_000,
-    maxBodyBytes: 1024 * 1024,
-    maxRedirects: 5,
-    followRedirects: true,
-    allowLinkLocal: false,
-    insecureSkipVerify: false,
-    userAgent: 'vigil/test',
-    ...overrides,
-  };
-}
-
-function expectOk(outcome: HttpOutcome): Extract<HttpOutcome, { ok: true }> {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.reason}: ${outcome.detail}`);
-  return outcome;
-}
-
-let trap: ConnectTrap;
-const servers: TestServer[] = [];
-async function serve(start: Promise<TestServer>): Promise<TestServer> {
-  const server = await start;
-  servers.push(server);
-  return server;
-}
-
-beforeAll(() => {
-  trap = trapConnections();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-afterAll(() => {
-  trap.restore();
-  expect(trap.refused).toEqual([]);
-});
+const serve = loopbackSuite();
 
 describe('httpProbe: a plain request', () => {
   it('returns status, headers, body and every phase', async () => {
