@@ -13,7 +13,7 @@ import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { jsonPathError } from '../probing/jsonpath';
 import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
-import { parseDuration, parseSize } from './units';
+import { formatDuration, parseDuration, parseSize } from './units';
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -44,13 +44,43 @@ const secretable = z.string().superRefine((value, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
-const duration = (what: string) =>
+/** Inclusive bounds of one duration key, in ms, and why they are where they are (shown in the error). */
+interface DurationBounds {
+  min: number;
+  max: number;
+  why: string;
+}
+
+/**
+ * Node clamps timers above 2^31-1 ms (~24.8 days) to 1 ms, so an unbounded duration would turn "wait very long"
+ * into "fail at once": every duration key has its own range instead.
+ */
+export const DURATION_BOUNDS = {
+  /** A probe shorter than this fails on a DNS lookup alone; one longer than a Lambda run can never finish. */
+  timeout: { min: 10, max: 15 * 60_000, why: 'a Lambda run lasts at most 15m' },
+  maxDuration: { min: 1, max: 15 * 60_000, why: 'a probe cannot run longer than a Lambda, 15m' },
+  /** EventBridge Scheduler's finest rate is a minute; a CloudWatch alarm period is at most a day. */
+  schedule: {
+    min: 60_000,
+    max: 86_400_000,
+    why: 'EventBridge Scheduler runs at most once a minute and alarm periods end at a day',
+  },
+} as const satisfies Record<string, DurationBounds>;
+
+const duration = (what: string, bounds: DurationBounds) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
       ctx.addIssue({
         code: 'custom',
         message: `${what}: "${text}" is not a duration such as 800ms, 5s or 1m`,
+      });
+      return z.NEVER;
+    }
+    if (ms < bounds.min || ms > bounds.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what}: "${text}" is outside ${formatDuration(bounds.min)}-${formatDuration(bounds.max)} (${bounds.why})`,
       });
       return z.NEVER;
     }
@@ -181,7 +211,7 @@ const targetSchema = z
       .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
       .default({}),
     body: secretable.optional(),
-    timeout: duration('timeout').optional(),
+    timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
     followRedirects: z.boolean().default(true),
     maxRedirects: z.number().int().min(0).max(50).optional(),
     maxBodySize: size.optional(),
@@ -194,7 +224,7 @@ const targetSchema = z
       .strictObject({
         status: z.union([statusPattern, z.array(statusPattern).min(1)]).default(DEFAULTS.expectStatus),
         conditions: z.array(conditionSchema).default([]),
-        maxDuration: duration('maxDuration').optional(),
+        maxDuration: duration('maxDuration', DURATION_BOUNDS.maxDuration).optional(),
       })
       .default({ status: DEFAULTS.expectStatus, conditions: [] }),
     metrics: z.array(metricSchema).default([]),
@@ -347,9 +377,9 @@ export const configSchema = z
     publish: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
     probe: z
       .strictObject({
-        timeout: duration('timeout').default(DEFAULTS.timeoutMs),
+        timeout: duration('timeout', DURATION_BOUNDS.timeout).default(DEFAULTS.timeoutMs),
         concurrency: z.number().int().min(1).max(1000).default(DEFAULTS.concurrency),
-        schedule: duration('schedule').default(DEFAULTS.scheduleMs),
+        schedule: duration('schedule', DURATION_BOUNDS.schedule).default(DEFAULTS.scheduleMs),
         maxBodySize: size.default(DEFAULTS.maxBodyBytes),
         maxRedirects: z.number().int().min(0).max(50).default(DEFAULTS.maxRedirects),
         maxSeries: z.number().int().min(1).max(1000).default(DEFAULTS.maxSeries),

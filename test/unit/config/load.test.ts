@@ -210,6 +210,41 @@ routes:
     expect(config.targets[1]?.expect.status).toBe(200);
   });
 
+  it.each([
+    [
+      'probe.timeout',
+      'probe: { timeout: 30d }',
+      /timeout: "30d" is outside 10ms-15m \(a Lambda run lasts at most 15m\)/,
+    ],
+    ['probe.timeout', 'probe: { timeout: 1ms }', /outside 10ms-15m/],
+    [
+      'targets[0].timeout',
+      'targets: [{ name: a, url: "http://127.0.0.1/", timeout: 16m }]',
+      /timeout: "16m" is outside 10ms-15m/,
+    ],
+    [
+      'targets[0].expect.maxDuration',
+      'targets: [{ name: a, url: "http://127.0.0.1/", expect: { maxDuration: 1h } }]',
+      /maxDuration: "1h" is outside 1ms-15m/,
+    ],
+    [
+      'probe.schedule',
+      'probe: { schedule: 30s }',
+      /schedule: "30s" is outside 1m-24h \(EventBridge Scheduler/,
+    ],
+    ['probe.schedule', 'probe: { schedule: 2d }', /outside 1m-24h/],
+  ])('bounds every duration key: %s in `%s`', (path, text, message) => {
+    expect(issuesOf(text)).toEqual([{ path, message: expect.stringMatching(message), line: 1 }]);
+  });
+
+  it.each([
+    ['probe: { timeout: 15m, schedule: 24h }'],
+    ['probe: { timeout: 10ms, schedule: 1m }'],
+    ['targets: [{ name: a, url: "http://127.0.0.1/", timeout: 2s, expect: { maxDuration: 1ms } }]'],
+  ])('accepts durations at the bounds: %s', (text) => {
+    expect(() => parseConfig(text)).not.toThrow();
+  });
+
   it('rejects a missing file with advice', () => {
     expect(() => loadConfig('/nonexistent/vigil.yml')).toThrow(
       /file not found: pass --config FILE or set VIGIL_CONFIG/,
