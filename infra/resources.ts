@@ -10,6 +10,7 @@ import {
   dashboardUrl,
 } from '../functions/alarms/definitions';
 import type { VigilConfig } from '../functions/config/schema';
+import { probeTimeoutSeconds } from '../functions/probing/cycle';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
@@ -34,10 +35,6 @@ export interface InfraOptions {
 
 /** SQS keeps messages at most 14 days; dead letters wait for a human, so keep them that long. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
-/** Lambda's maximum timeout. */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-/** The probe must finish before the next scheduled round starts; leave this much slack. */
-export const PROBE_TIMEOUT_SLACK_SECONDS = 5;
 
 const ALERTS_TOPIC_POLICY_ID = 'VigilAlertsTopicPolicy';
 const ACCOUNT_ALARMS_RULE_ID = 'VigilAccountAlarmsRule';
@@ -152,14 +149,10 @@ function accountAlarmsRule(prefix: string): Record<string, CfnResource> {
 
 /** Plain values serverless.yml reads besides the resources. */
 export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
-  const scheduleSeconds = config.probe.schedule / 1000;
   return {
     namespace: config.namespace,
     scheduleRate: scheduleExpression(config.probe.schedule),
-    probeTimeout: Math.min(
-      LAMBDA_MAX_TIMEOUT_SECONDS,
-      Math.max(1, Math.floor(scheduleSeconds) - PROBE_TIMEOUT_SLACK_SECONDS),
-    ),
+    probeTimeout: probeTimeoutSeconds(config.probe.schedule),
     logRetentionDays: config.logs.retentionDays,
     probeRole: PROBE_ROLE_ID,
     webhookRole: WEBHOOK_ROLE_ID,

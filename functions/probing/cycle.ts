@@ -28,11 +28,33 @@ export interface CycleSummary {
 
 /** Time kept back from probing so publishing (and its retries) still fits before the Lambda deadline. */
 export const PUBLISH_RESERVE_MS = 3_000;
+/** Lambda's maximum timeout. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** The probe must finish before the next scheduled round starts; leave this much slack. */
+const PROBE_TIMEOUT_SLACK_SECONDS = 5;
 
-/** The default publisher: PutMetricData (EMF fallback), or EMF only when the config says `publish: emf`. */
-export function cloudWatchPublisher(config: VigilConfig): Publisher {
+/** The probe Lambda's timeout for a schedule (55 s at 1m): what serverless.yml sets, and the CLI's default bound. */
+export function probeTimeoutSeconds(scheduleMs: number): number {
+  return Math.min(
+    LAMBDA_MAX_TIMEOUT_SECONDS,
+    Math.max(1, Math.floor(scheduleMs / 1000) - PROBE_TIMEOUT_SLACK_SECONDS),
+  );
+}
+
+/**
+ * The default publisher: PutMetricData (EMF fallback), or EMF only when the config says `publish: emf`. EMF lines
+ * go to stdout (the Lambda's log, which CloudWatch turns into metrics) unless `writeLine` says otherwise.
+ */
+export function cloudWatchPublisher(
+  config: VigilConfig,
+  options: { writeLine?: (line: string) => void } = {},
+): Publisher {
   return (namespace, datums, signal) =>
-    publishDatums(namespace, datums, { mode: config.publish, ...(signal ? { signal } : {}) });
+    publishDatums(namespace, datums, {
+      mode: config.publish,
+      ...(signal ? { signal } : {}),
+      ...(options.writeLine ? { writeLine: options.writeLine } : {}),
+    });
 }
 
 export async function probeAndPublish(
