@@ -308,8 +308,9 @@ const downAlarmSchema = z
     severity: z.enum(SEVERITIES).default('critical'),
     for: z.number().int().min(1).default(2),
     of: z.number().int().min(1).default(3),
-    // A probe that stopped reporting is itself an outage.
-    missing: z.enum(TREAT_MISSING).default('breaching'),
+    // No ProbeSuccess means the probe did not run, which is vigil's problem, not the target's: keep the state and
+    // let the one "probe stalled" alarm (alarms/health.ts) say so, instead of paging once per target.
+    missing: z.enum(TREAT_MISSING).default('ignore'),
   })
   .superRefine((down, ctx) => {
     if (down.for > down.of) {
@@ -325,7 +326,7 @@ const DOWN_ALARM_DEFAULTS = {
   severity: 'critical',
   for: 2,
   of: 3,
-  missing: 'breaching',
+  missing: 'ignore',
 } as const;
 
 const alarmsSchema = z.strictObject({
@@ -365,6 +366,12 @@ const routeSchema = z.strictObject({
   continue: z.boolean().default(false),
 });
 
+/** Where the alarms on vigil itself go (alarms/health.ts); see README "Health of vigil itself". */
+const alertsSchema = z.strictObject({
+  /** Channel names; absent: wherever the routes send them, through the meta function instead of the webhook. */
+  meta: z.array(z.string()).min(1).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -401,10 +408,13 @@ export const configSchema = z
         hmacHeader: z.string().default(DEFAULTS.hmacHeader),
         timestampHeader: z.string().optional(),
         defaultSeverity: z.enum(SEVERITIES).default(DEFAULTS.defaultSeverity),
+        /** Deploy the Function URL without token or hmacSecret on purpose (validate refuses it otherwise). */
+        public: z.boolean().default(false),
       })
-      .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity }),
+      .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity, public: false }),
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
+    alerts: alertsSchema.default({}),
     alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
@@ -428,16 +438,22 @@ export const configSchema = z
         } else names.set(name, index);
       });
       const channels = asRecord(config.channels);
+      const checkChannel = (channel: unknown, path: (string | number)[]) => {
+        if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
+          });
+        }
+      };
       asArray(config.routes).forEach((route, index) => {
         asArray(asRecord(route).channels).forEach((channel, channelIndex) => {
-          if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['routes', index, 'channels', channelIndex],
-              message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
-            });
-          }
+          checkChannel(channel, ['routes', index, 'channels', channelIndex]);
         });
+      });
+      asArray(asRecord(config.alerts).meta).forEach((channel, index) => {
+        checkChannel(channel, ['alerts', 'meta', index]);
       });
     },
     { when: () => true },

@@ -3,7 +3,7 @@
  * three can never drift apart. The publisher is injected: CloudWatch in AWS, a local store under `vigil dev`.
  */
 import type { VigilConfig } from '../config/schema';
-import { type Datum, datumsFromResults } from '../metrics/datums';
+import { type Datum, datumsFromResults, heartbeatDatum } from '../metrics/datums';
 import { type PublishReport, publishDatums } from '../metrics/publish';
 import { type RoundOptions, type RoundReport, runRound } from './run';
 
@@ -16,6 +16,11 @@ export type Publisher = (
 export interface CycleOptions extends RoundOptions {
   /** Omit to probe without publishing (CLI without --publish). */
   publisher?: Publisher;
+  /**
+   * The scheduled probe's name: publish its heartbeat with the round (the Lambda and `vigil dev`; not a one-off
+   * `vigil probe`, which would keep a stalled deployment's heartbeat alive).
+   */
+  heartbeat?: { probe: string };
 }
 
 export interface CycleSummary {
@@ -61,7 +66,7 @@ export async function probeAndPublish(
   config: VigilConfig,
   options: CycleOptions = {},
 ): Promise<CycleSummary> {
-  const { publisher, ...roundOptions } = options;
+  const { publisher, heartbeat, ...roundOptions } = options;
   const probeDeadline =
     options.deadline !== undefined && publisher ? options.deadline - PUBLISH_RESERVE_MS : options.deadline;
   const round = await runRound(config, {
@@ -69,6 +74,7 @@ export async function probeAndPublish(
     ...(probeDeadline === undefined ? {} : { deadline: probeDeadline }),
   });
   const { datums, dropped } = datumsFromResults(round.results);
+  if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, round.startedAt));
   if (!publisher) return { round, datums: datums.length, dropped };
   const signal =
     options.deadline === undefined

@@ -296,7 +296,7 @@ describe('plainLines', () => {
       'started',
       STARTED,
       [
-        '2026-11-22T01:27:30Z vigil dev: probing 2 target(s) every 5s, 4 local alarm(s), alerts in at POST http://127.0.0.1:8787/alerts, history in .vigil/metrics.jsonl',
+        '2026-11-22T01:27:30Z vigil dev: probing 2 target(s) every 5s, 5 local alarm(s), alerts in at POST http://127.0.0.1:8787/alerts, history in .vigil/metrics.jsonl',
         '2026-11-22T01:27:30Z demo service on http://127.0.0.1:3000 (3m leak-and-recover cycle)',
       ],
     ],
