@@ -336,6 +336,18 @@ function targetRows(state: ViewState, levels: readonly Severity[], paint: Paint)
   return rows;
 }
 
+/** The alarms on vigil itself (they belong to no target row): `vigil itself: probe-stalled OK`, then a gap. */
+function ownLines(state: ViewState, paint: Paint): string[] {
+  const targets = new Set(state.targets.map((target) => target.name));
+  const own = state.alarmLayout.filter((alarm) => !targets.has(alarm.target));
+  if (own.length === 0) return [];
+  const cells = own.map(
+    (alarm) =>
+      `${alarm.name.replace(/^vigil-dev-/, '').replace(/-(info|warning|critical|emergency)$/, '')} ${alarmCell(state.alarms[alarm.name], paint) || paint('gray', 'no data')}`,
+  );
+  return [`${paint('bold', 'vigil itself')}  ${cells.join('  ')}`, ''];
+}
+
 function notificationLines(state: ViewState, paint: Paint): string[] {
   if (state.notifications.length === 0) return [paint('gray', '  none yet')];
   const rows = state.notifications.map((alert) => [
@@ -368,6 +380,7 @@ export function renderFrame(state: ViewState, options: FrameOptions): string {
     '',
     ...grid.split('\n'),
     '',
+    ...ownLines(state, paint),
     paint('bold', 'Last notifications'),
     ...notificationLines(state, paint),
     '',

@@ -253,6 +253,8 @@ describe('renderFrame', () => {
     expect(rows.filter((row) => row.includes('RequestsByMethod{method='))).toHaveLength(2);
     expect(frame).toContain('01:27:40  FIRING warning  vigil-dev-one-api-Goroutines-warning');
     expect(frame).toContain('value 2242 (threshold > 2000)  → console ✓');
+    // The alarm on vigil itself has no target row: its own line above the notifications.
+    expect(rows).toContain('vigil itself  probe-stalled no data');
   });
 
   it('colours alarm states: ALARM red and bold, OK green, no data grey', () => {

@@ -103,6 +103,12 @@ describe('deployment warnings (reported, not refused)', () => {
     expect(deployWarnings(parseConfig('routes: [{ channels: [console] }]\n'))).toEqual([]);
   });
 
+  it('vigil validate on the repo example: exit 2, naming the open intake and the way out', async () => {
+    const { io: streams, err } = io();
+    expect(await main(['validate', '--config', join(__dirname, '../../../vigil.yml')], streams)).toBe(2);
+    expect(err()).toMatch(/webhook: neither token nor hmacSecret is set: .* or webhook\.public: true/);
+  });
+
   it('vigil validate prints them and still exits 0', async () => {
     const file = configFile(
       'webhook: { token: "${env:T}" }\nroutes: [{ channels: [console] }]\ntargets: [{ name: a, url: "http://127.0.0.1:3000/" }]\n',
