@@ -16,8 +16,9 @@ Probes every target in the config once (or only the --target ones) and prints a 
 target, up/down, failure reason, status, duration and the extracted values.
 
   --target NAME   probe only this target (repeatable)
-  --publish       also send the metrics to CloudWatch exactly as the Lambda does
-                  (standard AWS config: AWS_REGION, credentials, AWS_ENDPOINT_URL_CLOUDWATCH)
+  --publish       also send the metrics to CloudWatch exactly as the Lambda does, except its heartbeat
+                  (a one-off round must not make a stalled deployment look alive); standard AWS config:
+                  AWS_REGION, credentials, AWS_ENDPOINT_URL_CLOUDWATCH
   --timeout D     the round and its publishing end within D, as the Lambda's do within its timeout
                   (default: the probe Lambda's timeout for probe.schedule, 55s at 1m)
   --json          print the full results as JSON
