@@ -7,7 +7,7 @@ import { type CfnResource, type Json, logicalId, ref } from './cfn';
 
 export const ALERTS_TOPIC_ID = 'VigilAlertsTopic';
 export const META_TOPIC_ID = 'VigilMetaTopic';
-export const TOPIC_IDS: Record<AlarmTopic, string> = { alerts: ALERTS_TOPIC_ID, meta: META_TOPIC_ID };
+const TOPIC_IDS: Record<AlarmTopic, string> = { alerts: ALERTS_TOPIC_ID, meta: META_TOPIC_ID };
 const ALARM_ID_PREFIX = 'VigilAlarm';
 /** Metrics Insights alarms name their one query; the ID must start with a lower-case letter. */
 const INSIGHTS_QUERY_ID = 'q1';

@@ -24,7 +24,7 @@ export function configFiles(configFile: string, _config: VigilConfig): string[] 
   return [resolve(configFile)];
 }
 
-export interface StagedConfig {
+interface StagedConfig {
   /** VIGIL_CONFIG for the functions: the staged config, relative to the service directory (Lambda's cwd). */
   configPath: string;
   /** package.patterns: exactly the staged files. */

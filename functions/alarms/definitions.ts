@@ -61,13 +61,13 @@ const NAME_HASH_CHARS = 8;
 
 export type TreatMissingData = (typeof TREAT_MISSING)[number];
 /** Per-threshold `missing:` when not given (the down alarm's default is in the schema: the same). */
-export const DEFAULT_THRESHOLD_MISSING: TreatMissingData = 'ignore';
+const DEFAULT_THRESHOLD_MISSING: TreatMissingData = 'ignore';
 
 /**
  * Where an alarm's actions publish: `alerts`, the topic the webhook reads; `meta`, the topic of the alarms on vigil
  * itself, which the meta function reads (so a broken webhook cannot silence its own alarms). See health.ts.
  */
-export const ALARM_TOPICS = ['alerts', 'meta'] as const;
+const ALARM_TOPICS = ['alerts', 'meta'] as const;
 export type AlarmTopic = (typeof ALARM_TOPICS)[number];
 export type AlarmStatistic = 'Maximum' | 'Minimum' | 'Average' | 'Sum' | 'SampleCount';
 

@@ -46,7 +46,7 @@ const SERVICE_PERIOD_SECONDS = 60;
 const QUEUE_PERIOD_SECONDS = 300;
 
 /** Names of what one deployment creates, as osls and infra/ spell them (`<service>-<stage>-…`). */
-export interface DeploymentNames {
+interface DeploymentNames {
   probeFunction: string;
   webhookFunction: string;
   metaFunction: string;
@@ -93,7 +93,7 @@ interface HealthDraft {
   sentence: string;
 }
 
-export interface HealthOptions {
+interface HealthOptions {
   stage: string;
   service?: string;
   /** Overrides the heartbeat's period (the probe schedule); `vigil dev` uses its interval. */

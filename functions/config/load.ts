@@ -66,7 +66,7 @@ export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.e
  * How many alias expansions a config may make: a few anchors shared between targets use a handful; the yaml
  * library's own default (100) already stops "billion laughs" documents, which we report instead of crashing on.
  */
-export const YAML_MAX_ALIAS_COUNT = 100;
+const YAML_MAX_ALIAS_COUNT = 100;
 
 /** Parses and validates config text; throws ConfigError listing every problem. */
 export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConfig {

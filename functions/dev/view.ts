@@ -370,7 +370,9 @@ function notificationLines(state: ViewState, paint: Paint): string[] {
 /** The frame a terminal shows, bottom of the screen. Pure. */
 export function renderFrame(state: ViewState, options: FrameOptions): string {
   const { paint } = options;
-  const levels = levelsShown(state.alarmLayout);
+  // Columns for the levels the targets' alarms use (the alarms on vigil itself have their own line).
+  const targets = new Set(state.targets.map((target) => target.name));
+  const levels = levelsShown(state.alarmLayout.filter((alarm) => targets.has(alarm.target)));
   const grid = table(
     ['TARGET', 'PROBE', 'METRIC', 'LAST', `LAST ${SPARKLINE_POINTS} READINGS`, ...levels],
     targetRows(state, levels, paint),

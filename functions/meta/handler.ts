@@ -20,7 +20,7 @@ const logger = createLogger('vigil-meta');
 const DEADLINE_MARGIN_MS = 3_000;
 
 /** A meta alert that did not reach every channel: raised after dead-lettering, so the invocation counts as failed. */
-export class MetaDeliveryError extends Error {
+class MetaDeliveryError extends Error {
   override name = 'MetaDeliveryError';
 }
 

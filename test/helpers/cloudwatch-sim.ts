@@ -23,7 +23,7 @@ const INSIGHTS_FUNCTIONS: Record<string, AlarmStatistic> = {
 };
 
 /** One alarm as the template declares it. */
-export interface TemplateAlarm {
+interface TemplateAlarm {
   name: string;
   namespace: string;
   metricName: string;
@@ -37,7 +37,7 @@ export interface TemplateAlarm {
 }
 
 /** A published action: which alarm, which state, to which topic(s). */
-export interface Published {
+interface Published {
   minute: number;
   alarm: string;
   state: 'ALARM' | 'OK';
