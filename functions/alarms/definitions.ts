@@ -433,9 +433,20 @@ export function alarmIssues(definitions: readonly AlarmDefinition[]): AlarmIssue
       definition.kind === 'down' ? `alarms.down (target ${definition.target})` : definition.source;
     const first = owners.get(definition.name);
     if (first) {
+      // An alarm on vigil itself has no place in vigil.yml: point at the target's side of the clash.
+      const own = (candidate: AlarmDefinition) =>
+        candidate.kind === 'stalled' || candidate.kind === 'service';
+      const blamed = own(definition) ? first : definition;
+      const other = blamed === definition ? first : definition;
       issues.push({
-        path: definition.kind === 'down' ? 'alarms.down' : definition.source,
-        message: `alarm name "${definition.name}" is also generated for ${first.kind === 'down' ? `the down alarm of ${first.target}` : first.source}: rename the target or the metric so names stay unique`,
+        path: blamed.kind === 'down' ? 'alarms.down' : blamed.source,
+        message: `alarm name "${definition.name}" is also generated for ${
+          other.kind === 'down'
+            ? `the down alarm of ${other.target}`
+            : own(other)
+              ? 'an alarm on vigil itself'
+              : other.source
+        }: rename the target or the metric so names stay unique`,
       });
     } else owners.set(definition.name, definition);
     const range = definition.periodSeconds * definition.evaluationPeriods;

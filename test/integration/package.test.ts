@@ -269,6 +269,12 @@ describe('the packaged CloudFormation template', () => {
     expect(alarm?.Properties.OKActions).toEqual([{ Ref: topic }]);
   });
 
+  it('never retries a failed meta invocation (a retry would page again the channels that did get it)', () => {
+    expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties)).toEqual([
+      expect.objectContaining({ FunctionName: { Ref: 'MetaLambdaFunction' }, MaximumRetryAttempts: 0 }),
+    ]);
+  });
+
   it('watches the functions and the queue osls and infra/ actually create', () => {
     const names = (metric: string) =>
       ofType('AWS::CloudWatch::Alarm')

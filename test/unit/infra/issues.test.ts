@@ -45,6 +45,15 @@ targets:
       'targets[1].metrics[0].thresholds.warning',
       /is also generated for targets\[0\]/,
     ],
+    [
+      'a target alarm named like an alarm on vigil itself',
+      parseConfig(`
+targets:
+  - { name: probe, url: "http://127.0.0.1/", type: json, metrics: [{ name: stalled, path: $.s, thresholds: { critical: "> 1" } }] }
+`),
+      'targets[0].metrics[0].thresholds.critical',
+      /"vigil-dev-probe-stalled-critical" is also generated for an alarm on vigil itself/,
+    ],
   ])('reports %s at its path', (_name, config, path, message) => {
     expect(infraIssues(config, OPTIONS)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
