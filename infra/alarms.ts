@@ -1,8 +1,13 @@
-/** Alarm definitions (functions/alarms/definitions.ts) → AWS::CloudWatch::Alarm resources, notifying the alerts topic. */
-import type { AlarmDefinition } from '../functions/alarms/definitions';
+/**
+ * Alarm definitions (functions/alarms/) → AWS::CloudWatch::Alarm resources, notifying the alerts topic (per-target
+ * alarms, the meta function's health) or the meta topic (the rest of vigil's health).
+ */
+import type { AlarmDefinition, AlarmTopic } from '../functions/alarms/definitions';
 import { type CfnResource, type Json, logicalId, ref } from './cfn';
 
 export const ALERTS_TOPIC_ID = 'VigilAlertsTopic';
+export const META_TOPIC_ID = 'VigilMetaTopic';
+const TOPIC_IDS: Record<AlarmTopic, string> = { alerts: ALERTS_TOPIC_ID, meta: META_TOPIC_ID };
 const ALARM_ID_PREFIX = 'VigilAlarm';
 /** Metrics Insights alarms name their one query; the ID must start with a lower-case letter. */
 const INSIGHTS_QUERY_ID = 'q1';
@@ -11,9 +16,9 @@ export function alarmLogicalId(definition: Pick<AlarmDefinition, 'name'>): strin
   return logicalId(ALARM_ID_PREFIX, definition.name);
 }
 
-/** One alarm; alarm and OK actions both go to the alerts topic so the webhook sees firing and resolved. */
+/** One alarm; alarm and OK actions both go to its topic so its reader sees firing and resolved. */
 export function alarmResource(definition: AlarmDefinition): CfnResource {
-  const actions: Json[] = [ref(ALERTS_TOPIC_ID)];
+  const actions: Json[] = [ref(TOPIC_IDS[definition.notify])];
   const what: Record<string, Json> =
     definition.query === undefined
       ? {

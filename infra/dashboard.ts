@@ -1,7 +1,8 @@
 /**
  * CloudWatch dashboards from vigil.yml: an alarm-status widget on top, then per target a row with its success rate,
  * its duration split by phase (stacked) and each extracted metric with its thresholds as horizontal annotations
- * in the level's colour. Split into several dashboards when one would exceed CloudWatch's limits.
+ * in the level's colour; at the end of the first dashboard, vigil itself: its health alarms and the webhook's
+ * deliveries per channel. Split into several dashboards when one would exceed CloudWatch's limits.
  *
  * The body is JSON text; the region and the alarm ARNs are only known at deploy time, so the text is cut where they
  * go and joined back with Fn::Join (Ref AWS::Region, Fn::GetAtt <alarm>.Arn), which also orders the dashboard
@@ -9,6 +10,13 @@
  */
 import type { AlarmDefinition } from '../functions/alarms/definitions';
 import { defaultDashboardName, seriesOf } from '../functions/alarms/definitions';
+import {
+  CHANNEL_DIMENSION,
+  deliveryChannels,
+  healthAlarmDefinitions,
+  NOTIFICATION_METRICS,
+  WEBHOOK_METRICS_SERVICE,
+} from '../functions/alarms/health';
 import type { AlarmLevel, MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
 import { alarmLogicalId } from './alarms';
@@ -83,6 +91,28 @@ export interface DashboardOptions {
   service?: string;
 }
 
+/** The "vigil itself" section of the first dashboard: header, health alarms, notifications per channel. */
+interface HealthSection {
+  alarms: number;
+  channels: string[];
+}
+
+function healthSection(config: VigilConfig, options: DashboardOptions): HealthSection {
+  return {
+    alarms: healthAlarmDefinitions(config, options).length,
+    channels: deliveryChannels(config),
+  };
+}
+
+/** Widgets and metrics the section takes (its alarm widgets are counted with the page's alarms). */
+function healthWidgets(section: HealthSection): { widgets: number; metrics: number } {
+  const channels = section.channels.length;
+  return { widgets: 1 + (channels > 0 ? 1 : 0), metrics: 2 * channels };
+}
+
+const isTargetAlarm = (definition: AlarmDefinition) =>
+  definition.kind === 'threshold' || definition.kind === 'down';
+
 /** Splits targets over dashboards within the limits; pure, so alarm descriptions can link the right one. */
 export function planDashboards(config: VigilConfig, options: DashboardOptions): DashboardPlan {
   const dashboards = paginate(config, options).map(({ name, groups, metrics }) => ({
@@ -97,13 +127,21 @@ export function planDashboards(config: VigilConfig, options: DashboardOptions): 
   return { dashboards, dashboardOf: (target) => owner.get(target) };
 }
 
-/** The dashboards' bodies, as objects with placeholders (tests and previews resolve them with resolveBody). */
+/**
+ * The dashboards' bodies, as objects with placeholders (tests and previews resolve them with resolveBody).
+ * `definitions`: the per-target alarms; the alarms on vigil itself are added to the end of the first dashboard.
+ */
 export function dashboardBodies(
   config: VigilConfig,
   definitions: readonly AlarmDefinition[],
   options: DashboardOptions,
 ): { name: string; body: DashboardBody }[] {
-  return paginate(config, options).map((page) => ({ name: page.name, body: layout(page, definitions) }));
+  const section = healthSection(config, options);
+  const health = healthAlarmDefinitions(config, options);
+  return paginate(config, options).map((page, index) => ({
+    name: page.name,
+    body: layout(page, definitions, index === 0 ? { ...section, definitions: health, config } : undefined),
+  }));
 }
 
 /** AWS::CloudWatch::Dashboard resources, keyed by logical ID. */
@@ -113,10 +151,11 @@ export function dashboardResources(
   options: DashboardOptions,
 ): Record<string, CfnResource> {
   const out: Record<string, CfnResource> = {};
+  const health = healthAlarmDefinitions(config, options);
   dashboardBodies(config, definitions, options).forEach(({ name, body }, index) => {
     out[index === 0 ? 'VigilDashboard' : `VigilDashboard${index + 1}`] = {
       Type: 'AWS::CloudWatch::Dashboard',
-      Properties: { DashboardName: name, DashboardBody: bodyTemplate(body, definitions) },
+      Properties: { DashboardName: name, DashboardBody: bodyTemplate(body, [...definitions, ...health]) },
     };
   });
   return out;
@@ -195,7 +234,10 @@ function paginate(config: VigilConfig, options: DashboardOptions): Page[] {
 
   const pages: Page[] = [];
   const fresh = (): Page => ({ name: '', groups: [], metrics: 0, widgets: 0, alarms: 0 });
-  let page = fresh();
+  // The first dashboard also carries vigil's own section: count it before any target.
+  const section = healthSection(config, options);
+  const own = healthWidgets(section);
+  let page: Page = { ...fresh(), metrics: own.metrics, widgets: own.widgets, alarms: section.alarms };
   for (const group of groups) {
     const next = {
       metrics: page.metrics + group.metrics,
@@ -229,29 +271,41 @@ export function alarmCount(config: VigilConfig, target: TargetConfig): number {
   return levels + (config.alarms.down.enabled ? 1 : 0);
 }
 
-function layout(page: Page, definitions: readonly AlarmDefinition[]): DashboardBody {
-  const widgets: Widget[] = [];
-  let y = 0;
-  const targets = new Set(page.groups.filter((group) => group.alarms > 0).map((group) => group.target));
-  const alarms = definitions.filter((definition) => targets.has(definition.target));
+/** Alarm-status widgets for `alarms`, ≤ ALARM_WIDGET_MAX_ALARMS each, from row `y`; returns the next free row. */
+function alarmWidgets(title: string, alarms: readonly AlarmDefinition[], y: number, into: Widget[]): number {
+  let row = y;
   for (let start = 0; start < alarms.length; start += ALARM_WIDGET_MAX_ALARMS) {
     const slice = alarms.slice(start, start + ALARM_WIDGET_MAX_ALARMS);
     const height = Math.max(3, Math.ceil(slice.length / 4) + 1);
     const part = alarms.length > ALARM_WIDGET_MAX_ALARMS ? ` (${start / ALARM_WIDGET_MAX_ALARMS + 1})` : '';
-    widgets.push({
+    into.push({
       type: 'alarm',
       x: 0,
-      y,
+      y: row,
       width: GRID_COLUMNS,
       height,
       properties: {
-        title: `${page.name}: alarms${part}`,
+        title: `${title}${part}`,
         alarms: slice.map((alarm) => alarmToken(alarm.name)),
         sortBy: 'stateUpdatedTimestamp',
       },
     });
-    y += height;
+    row += height;
   }
+  return row;
+}
+
+function layout(
+  page: Page,
+  definitions: readonly AlarmDefinition[],
+  health?: HealthSection & { definitions: readonly AlarmDefinition[]; config: VigilConfig },
+): DashboardBody {
+  const widgets: Widget[] = [];
+  const targets = new Set(page.groups.filter((group) => group.alarms > 0).map((group) => group.target));
+  const alarms = definitions.filter(
+    (definition) => isTargetAlarm(definition) && targets.has(definition.target),
+  );
+  let y = alarmWidgets(`${page.name}: alarms`, alarms, 0, widgets);
   const perLine = GRID_COLUMNS / WIDGET_WIDTH;
   for (const group of page.groups) {
     widgets.push({
@@ -270,7 +324,59 @@ function layout(page: Page, definitions: readonly AlarmDefinition[]): DashboardB
     });
     y += Math.ceil(group.widgets.length / perLine) * WIDGET_HEIGHT;
   }
+  if (health) y = healthLayout(health, y, widgets);
   return { start: '-PT6H', periodOverride: 'inherit', widgets };
+}
+
+/** vigil itself: a header, its health alarms, and what the webhook delivered (and failed to) per channel. */
+function healthLayout(
+  health: HealthSection & { definitions: readonly AlarmDefinition[]; config: VigilConfig },
+  y: number,
+  widgets: Widget[],
+): number {
+  widgets.push({
+    type: 'text',
+    x: 0,
+    y,
+    width: GRID_COLUMNS,
+    height: 1,
+    properties: { markdown: '## vigil itself', background: 'transparent' },
+  });
+  let row = alarmWidgets('vigil: probe, webhook, meta, dead letters', health.definitions, y + 1, widgets);
+  if (health.channels.length === 0) return row;
+  const ns = health.config.namespace;
+  // Exactly the dimensions the webhook's EMF carries (Powertools' `service` plus Channel), or the graph is empty.
+  const entry = (metric: string, channel: string, word: string) => [
+    ns,
+    metric,
+    CHANNEL_DIMENSION,
+    channel,
+    'service',
+    WEBHOOK_METRICS_SERVICE,
+    { label: `${channel} ${word}` },
+  ];
+  widgets.push({
+    type: 'metric',
+    x: 0,
+    y: row,
+    width: GRID_COLUMNS,
+    height: WIDGET_HEIGHT,
+    properties: {
+      title: 'vigil: notifications per channel (sent, failed)',
+      view: 'timeSeries',
+      region: REGION_TOKEN,
+      period: Math.max(60, Math.ceil(health.config.probe.schedule / 60_000) * 60),
+      stat: 'Sum',
+      stacked: false,
+      metrics: health.channels.flatMap((channel) => [
+        entry(NOTIFICATION_METRICS.sent, channel, 'sent'),
+        entry(NOTIFICATION_METRICS.failed, channel, 'failed'),
+      ]),
+      yAxis: { left: { min: 0, showUnits: false } },
+    },
+  });
+  row += WIDGET_HEIGHT;
+  return row;
 }
 
 function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {

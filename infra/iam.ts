@@ -13,9 +13,11 @@ export const PROBE_FUNCTION_ID = 'ProbeLambdaFunction';
 export const WEBHOOK_FUNCTION_ID = 'WebhookLambdaFunction';
 export const PROBE_LOG_GROUP_ID = 'ProbeLogGroup';
 export const WEBHOOK_LOG_GROUP_ID = 'WebhookLogGroup';
+export const META_LOG_GROUP_ID = 'MetaLogGroup';
 
 export const PROBE_ROLE_ID = 'VigilProbeRole';
 export const WEBHOOK_ROLE_ID = 'VigilWebhookRole';
+export const META_ROLE_ID = 'VigilMetaRole';
 export const PROBE_SCHEDULER_ROLE_ID = 'VigilProbeSchedulerRole';
 export const DEAD_LETTER_QUEUE_ID = 'VigilDeadLetterQueue';
 
@@ -113,9 +115,21 @@ export function probeRole(config: VigilConfig): CfnResource {
 
 /** The webhook: its logs, the dead-letter queue, the SNS topics the config names, the referenced parameters. */
 export function webhookRole(config: VigilConfig): CfnResource {
+  return deliveryRole('vigil-webhook', WEBHOOK_LOG_GROUP_ID, config);
+}
+
+/**
+ * The meta function delivers like the webhook (same channels, dead letters, parameters) but under its own role and
+ * log group, so nothing the webhook's identity loses takes the meta path down with it.
+ */
+export function metaRole(config: VigilConfig): CfnResource {
+  return deliveryRole('vigil-meta', META_LOG_GROUP_ID, config);
+}
+
+function deliveryRole(name: string, logGroupId: string, config: VigilConfig): CfnResource {
   const topics = snsTopicArns(config);
-  return role('vigil-webhook', 'lambda.amazonaws.com', [
-    logStatement(WEBHOOK_LOG_GROUP_ID),
+  return role(name, 'lambda.amazonaws.com', [
+    logStatement(logGroupId),
     {
       Sid: 'SendDeadLetters',
       Effect: 'Allow',

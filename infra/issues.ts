@@ -2,19 +2,23 @@
  * Problems only the deployment can see (the schema accepts the config, CloudFormation or CloudWatch would not),
  * reported like `vigil validate` does: a path into vigil.yml and what to change.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { alarmIssues } from '../functions/alarms/definitions';
 import type { ConfigIssue } from '../functions/config/load';
 import type { VigilConfig } from '../functions/config/schema';
 import { PLACEHOLDER_RE } from '../functions/config/secrets';
+import { isBlockedAddress } from '../functions/probing/netguard';
 import { CLOUDFORMATION_MAX_RESOURCES, CLOUDFORMATION_TEMPLATE_MAX_BYTES } from './cfn';
-import { definitionsFor, type InfraOptions, resources } from './resources';
+import { allDefinitions, type InfraOptions, resources } from './resources';
 import { SCHEDULER_MIN_RATE_MS } from './schedule';
 
 /**
- * What osls adds around vigil's resources: deployment bucket and policy, per function a log group, function and
- * version, the probe's schedule, the webhook's URL, its permission and the SNS subscription with its permission.
+ * What osls adds around vigil's resources: deployment bucket and policy, per function (probe, webhook, meta) a
+ * log group, function and version, the probe's schedule, the webhook's URL and its permission, per SNS
+ * subscription (webhook ← alerts, meta ← meta) the subscription and its permission, and the meta function's
+ * async-invoke config (no retries). test/integration/package.test.ts checks the count.
  */
-export const SERVERLESS_OWN_RESOURCES = 14;
+export const SERVERLESS_OWN_RESOURCES = 20;
 /** Room kept for osls' part of the template (functions, outputs), in bytes. */
 export const SERVERLESS_OWN_TEMPLATE_BYTES = 20_000;
 
@@ -29,7 +33,15 @@ export function infraIssues(config: VigilConfig, options: InfraOptions): ConfigI
     // Everything below derives from the schedule.
     return issues;
   }
-  issues.push(...alarmIssues(definitionsFor(config, options)));
+  issues.push(...alarmIssues(allDefinitions(config, options)));
+  const { token, hmacSecret, public: open } = config.webhook;
+  if (token === undefined && hmacSecret === undefined && !open) {
+    issues.push({
+      path: 'webhook',
+      message:
+        'neither token nor hmacSecret is set: the deployed Function URL would take alerts from anyone on the internet; set webhook.token (or hmacSecret), or webhook.public: true to deploy it open on purpose (local runs only warn)',
+    });
+  }
   for (const [name, channel] of Object.entries(config.channels) as [string, Record<string, unknown>][]) {
     if (
       channel.type === 'sns' &&
@@ -59,4 +71,54 @@ export function infraIssues(config: VigilConfig, options: InfraOptions): ConfigI
     });
   }
   return issues;
+}
+
+/**
+ * What a deployment allows but probably does not mean, reported by `vigil validate` and packaging without stopping
+ * them: a target on loopback or link-local addresses probes the Lambda's own sandbox, not the service.
+ */
+export function deployWarnings(config: VigilConfig): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  if (config.alerts.meta === undefined && config.routes.length === 0)
+    warnings.push({
+      path: 'alerts.meta',
+      message:
+        'no routes and no alerts.meta: the alarms on vigil itself (probe stalled, webhook errors, dead letters) would reach nobody; name their channels in alerts.meta',
+    });
+  config.targets.forEach((target, index) => {
+    if (PLACEHOLDER_RE.test(target.url)) return;
+    const host = hostOf(target.url);
+    if (host === undefined) return;
+    const where = localOnly(host);
+    if (where)
+      warnings.push({
+        path: `targets[${index}].url`,
+        message: `${host} is ${where}: deployed, the probe Lambda reaches its own sandbox there, not ${target.name}; use an address the Lambda can reach`,
+      });
+  });
+  return warnings;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    // URL keeps IPv6 hosts in brackets.
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** "a loopback address", "a link-local address", or undefined when the host may be reachable from Lambda. */
+function localOnly(host: string): string | undefined {
+  const name = host.toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return 'a loopback name';
+  if (isIPv4(name)) {
+    if (name.startsWith('127.') || name === '0.0.0.0') return 'a loopback address';
+    return isBlockedAddress(name) ? 'a link-local address' : undefined;
+  }
+  if (isIPv6(name)) {
+    if (name === '::1' || name === '::') return 'a loopback address';
+    return isBlockedAddress(name) ? 'a link-local address' : undefined;
+  }
+  return undefined;
 }

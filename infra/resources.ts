@@ -1,7 +1,8 @@
 /**
- * vigil.yml → the CloudFormation resources serverless.yml includes (through infra/serverless.cjs): alarms, the
- * alerts topic, the dead-letter queue, dashboards, per-function IAM roles and, when asked, the EventBridge rule that
- * forwards the account's other alarms to the webhook. Pure: `vigil infra render` prints exactly this.
+ * vigil.yml → the CloudFormation resources serverless.yml includes (through infra/serverless.cjs): alarms (per
+ * target and on vigil itself), the alerts and meta topics, the dead-letter queue, dashboards, per-function IAM
+ * roles and, when asked, the EventBridge rule that forwards the account's other alarms to the webhook. Pure:
+ * `vigil infra render` prints exactly this.
  */
 import {
   type AlarmDefinition,
@@ -9,12 +10,16 @@ import {
   DEFAULT_SERVICE,
   dashboardUrl,
 } from '../functions/alarms/definitions';
+import { deploymentNames, healthAlarmDefinitions } from '../functions/alarms/health';
 import type { VigilConfig } from '../functions/config/schema';
-import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource } from './alarms';
+import { probeTimeoutSeconds } from '../functions/probing/cycle';
+import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
 import {
   DEAD_LETTER_QUEUE_ID,
+  META_ROLE_ID,
+  metaRole,
   PROBE_ROLE_ID,
   PROBE_SCHEDULER_ROLE_ID,
   probeRole,
@@ -34,40 +39,35 @@ export interface InfraOptions {
 
 /** SQS keeps messages at most 14 days; dead letters wait for a human, so keep them that long. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
-/** Lambda's maximum timeout. */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-/** The probe must finish before the next scheduled round starts; leave this much slack. */
-export const PROBE_TIMEOUT_SLACK_SECONDS = 5;
 
 const ALERTS_TOPIC_POLICY_ID = 'VigilAlertsTopicPolicy';
+const META_TOPIC_POLICY_ID = 'VigilMetaTopicPolicy';
 const ACCOUNT_ALARMS_RULE_ID = 'VigilAccountAlarmsRule';
 const ACCOUNT_ALARMS_PERMISSION_ID = 'VigilAccountAlarmsPermission';
 
-/** Alarm definitions and dashboards agree on which dashboard shows which target. */
+/** The per-target alarms; they and the dashboards agree on which dashboard shows which target. */
 export function definitionsFor(config: VigilConfig, options: InfraOptions): AlarmDefinition[] {
   const plan = planDashboards(config, options);
   return alarmDefinitions(config, { ...options, dashboardOf: (target) => plan.dashboardOf(target) });
 }
 
-/** The dead-letter queue's name: a plain string the webhook gets at package time (see deploymentSettings). */
-export function deadLetterQueueName(options: InfraOptions): string {
-  return `${options.service ?? DEFAULT_SERVICE}-${options.stage}-dead-letters`;
+/** Every alarm the deployment creates: per target, then on vigil itself. */
+export function allDefinitions(config: VigilConfig, options: InfraOptions): AlarmDefinition[] {
+  return [...definitionsFor(config, options), ...healthAlarmDefinitions(config, options)];
 }
 
-export function resources(config: VigilConfig, options: InfraOptions): Template {
-  const service = options.service ?? DEFAULT_SERVICE;
-  const prefix = `${service}-${options.stage}`;
-  const definitions = definitionsFor(config, options);
-  const Resources: Record<string, CfnResource> = {
-    [ALERTS_TOPIC_ID]: {
+/** SNS topic that CloudWatch may publish to for this stage's alarms only. */
+function alarmTopic(topicId: string, policyId: string, name: string, display: string, prefix: string) {
+  return {
+    [topicId]: {
       Type: 'AWS::SNS::Topic',
-      Properties: { TopicName: `${prefix}-alerts`, DisplayName: `${service} alerts (${options.stage})` },
+      Properties: { TopicName: name, DisplayName: display },
     },
     // CloudWatch may publish alarm notifications for this stage's alarms, and nothing else may use the policy.
-    [ALERTS_TOPIC_POLICY_ID]: {
+    [policyId]: {
       Type: 'AWS::SNS::TopicPolicy',
       Properties: {
-        Topics: [ref(ALERTS_TOPIC_ID)],
+        Topics: [ref(topicId)],
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
@@ -76,7 +76,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
               Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
               Action: 'sns:Publish',
-              Resource: ref(ALERTS_TOPIC_ID),
+              Resource: ref(topicId),
               Condition: {
                 ArnLike: { 'aws:SourceArn': arn('cloudwatch', `alarm:${prefix}-*`) },
                 StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
@@ -86,19 +86,45 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
         },
       },
     },
+  } satisfies Record<string, CfnResource>;
+}
+
+export function resources(config: VigilConfig, options: InfraOptions): Template {
+  const service = options.service ?? DEFAULT_SERVICE;
+  const prefix = `${service}-${options.stage}`;
+  const names = deploymentNames(options);
+  const definitions = definitionsFor(config, options);
+  const health = healthAlarmDefinitions(config, options);
+  const Resources: Record<string, CfnResource> = {
+    ...alarmTopic(
+      ALERTS_TOPIC_ID,
+      ALERTS_TOPIC_POLICY_ID,
+      names.alertsTopic,
+      `${service} alerts (${options.stage})`,
+      prefix,
+    ),
+    ...alarmTopic(
+      META_TOPIC_ID,
+      META_TOPIC_POLICY_ID,
+      names.metaTopic,
+      `${service} health (${options.stage})`,
+      prefix,
+    ),
     [DEAD_LETTER_QUEUE_ID]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: deadLetterQueueName(options),
+        QueueName: names.deadLetterQueue,
         MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
         SqsManagedSseEnabled: true,
       },
     },
     [PROBE_ROLE_ID]: probeRole(config),
     [WEBHOOK_ROLE_ID]: webhookRole(config),
+    [META_ROLE_ID]: metaRole(config),
     [PROBE_SCHEDULER_ROLE_ID]: probeSchedulerRole(),
   };
-  for (const definition of definitions) Resources[alarmLogicalId(definition)] = alarmResource(definition);
+  for (const definition of [...definitions, ...health])
+    Resources[alarmLogicalId(definition)] = alarmResource(definition);
   if (config.dashboard.enabled && config.targets.length > 0) {
     Object.assign(Resources, dashboardResources(config, definitions, options));
   }
@@ -106,6 +132,11 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
 
   const Outputs: Record<string, CfnOutput> = {
     VigilAlertsTopicArn: { Description: 'SNS topic vigil alarms notify', Value: ref(ALERTS_TOPIC_ID) },
+    VigilMetaTopicArn: {
+      Description:
+        'SNS topic of the alarms on vigil itself (subscribe an e-mail here for a path with no vigil code)',
+      Value: ref(META_TOPIC_ID),
+    },
     VigilDeadLetterQueueUrl: { Description: 'Undeliverable notifications', Value: ref(DEAD_LETTER_QUEUE_ID) },
   };
   if (config.dashboard.enabled && config.targets.length > 0) {
@@ -152,21 +183,19 @@ function accountAlarmsRule(prefix: string): Record<string, CfnResource> {
 
 /** Plain values serverless.yml reads besides the resources. */
 export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
-  const scheduleSeconds = config.probe.schedule / 1000;
   return {
     namespace: config.namespace,
     scheduleRate: scheduleExpression(config.probe.schedule),
-    probeTimeout: Math.min(
-      LAMBDA_MAX_TIMEOUT_SECONDS,
-      Math.max(1, Math.floor(scheduleSeconds) - PROBE_TIMEOUT_SLACK_SECONDS),
-    ),
+    probeTimeout: probeTimeoutSeconds(config.probe.schedule),
     logRetentionDays: config.logs.retentionDays,
     probeRole: PROBE_ROLE_ID,
     webhookRole: WEBHOOK_ROLE_ID,
+    metaRole: META_ROLE_ID,
     probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
     alertsTopicArn: ref(ALERTS_TOPIC_ID),
+    metaTopicArn: ref(META_TOPIC_ID),
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
-    deadLetterQueueName: deadLetterQueueName(options),
+    deadLetterQueueName: deploymentNames(options).deadLetterQueue,
   };
 }

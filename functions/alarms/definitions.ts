@@ -1,15 +1,19 @@
 /**
  * vigil.yml → the alarms vigil deploys, as plain data. The CloudFormation generator (infra/alarms.ts) and the local
  * evaluator (evaluate.ts, `vigil dev`) both read these definitions, so what fires locally is what fires in CloudWatch.
+ * This file holds the per-target alarms; health.ts the alarms on vigil itself.
  *
  * Decisions (see infra/README.md for the long form):
  * - Statistic: the worst value of the period in the direction of the comparison: Maximum for > and >=, Minimum for
  *   < and <=. With one probe per period it is simply the probe's value; with several (or several series) any
  *   breaching sample counts, which is what a threshold on a gauge means.
  * - Period: the probe schedule (at least 60 s, standard resolution: vigil publishes 60-second datums).
- * - Missing data on thresholds defaults to CloudWatch's own default, `missing`: a value that stops arriving means
- *   the probe failed, which the down alarm already reports; `breaching` would page twice, `notBreaching` would
- *   claim a recovery nobody saw.
+ * - Missing data on every per-target alarm defaults to `ignore`: a datapoint that does not arrive means the probe
+ *   did not run (throttled, broken deploy, expired role) or the target did not answer (which ProbeSuccess = 0
+ *   reports). Neither is news about the value, so the alarm keeps its state; the one "probe stalled" alarm
+ *   (health.ts) pages for the first. `breaching` would page once per target for a vigil outage, `missing` would
+ *   leave OK for INSUFFICIENT_DATA and announce the return to OK as a resolution nobody needed, `notBreaching`
+ *   would claim a recovery nobody saw.
  * - Metrics with unknown extra dimensions (a Prometheus query with `by`/`without`, or a bare selector whose series
  *   carry labels) cannot be alarmed per label value, because the values are not known when deploying. They get one
  *   alarm per level over a Metrics Insights query, `SELECT MAX("m") FROM "ns" WHERE Target = 't'`: the worst series
@@ -56,13 +60,22 @@ export const DESCRIPTION_META_PREFIX = 'vigil:';
 const NAME_HASH_CHARS = 8;
 
 export type TreatMissingData = (typeof TREAT_MISSING)[number];
+/** Per-threshold `missing:` when not given (the down alarm's default is in the schema: the same). */
+const DEFAULT_THRESHOLD_MISSING: TreatMissingData = 'ignore';
+
+/**
+ * Where an alarm's actions publish: `alerts`, the topic the webhook reads; `meta`, the topic of the alarms on vigil
+ * itself, which the meta function reads (so a broken webhook cannot silence its own alarms). See health.ts.
+ */
+const ALARM_TOPICS = ['alerts', 'meta'] as const;
+export type AlarmTopic = (typeof ALARM_TOPICS)[number];
 export type AlarmStatistic = 'Maximum' | 'Minimum' | 'Average' | 'Sum' | 'SampleCount';
 
 /** Which series an alarm watches. */
 export interface MetricSelector {
   namespace: string;
   metricName: string;
-  /** Always { Target: <target> }. */
+  /** { Target: <target> } for per-target alarms; the service's own (FunctionName, QueueName…) for health ones. */
   dimensions: Readonly<Record<string, string>>;
   /**
    * `exact`: the one series with exactly these dimensions. `all`: every series that has them, whatever other
@@ -73,9 +86,13 @@ export interface MetricSelector {
 
 export interface AlarmDefinition {
   name: string;
-  kind: 'threshold' | 'down';
+  /** threshold and down: per target; stalled and service: vigil itself (health.ts). */
+  kind: 'threshold' | 'down' | 'stalled' | 'service';
   severity: Severity;
+  /** The target, or for health alarms the part of vigil watched (`vigil-probe`, `vigil-webhook`…). */
   target: string;
+  /** The topic its alarm and OK actions publish to. */
+  notify: AlarmTopic;
   /** Where in vigil.yml it comes from, e.g. `targets[0].metrics[0].thresholds.critical`. */
   source: string;
   metric: MetricSelector;
@@ -178,7 +195,7 @@ export function alarmDefinitions(config: VigilConfig, options: DefinitionOptions
             periodSeconds: period,
             datapointsToAlarm: datapoints,
             evaluationPeriods: rule.of ?? datapoints,
-            treatMissingData: rule.missing ?? 'missing',
+            treatMissingData: rule.missing ?? DEFAULT_THRESHOLD_MISSING,
           }),
         );
       }
@@ -301,6 +318,7 @@ type Draft = Omit<
   AlarmDefinition,
   | 'name'
   | 'target'
+  | 'notify'
   | 'comparisonOperator'
   | 'threshold'
   | 'warmUpMinutes'
@@ -326,6 +344,7 @@ function finish(
     ...rest,
     name: alarmName(service, options.stage, nameParts, draft.severity),
     target: target.name,
+    notify: 'alerts',
     comparisonOperator: COMPARISONS[draft.comparison.op],
     threshold: draft.comparison.threshold,
     ...(draft.treatMissingData === 'breaching' ? { warmUpMinutes: warmUpMinutes(draft) } : {}),
@@ -339,7 +358,7 @@ function finish(
 }
 
 /** Long enough to see the whole evaluation range filled, within CloudWatch's bounds. */
-function warmUpMinutes(rule: { evaluationPeriods: number; periodSeconds: number }): number {
+export function warmUpMinutes(rule: { evaluationPeriods: number; periodSeconds: number }): number {
   const minutes = ((rule.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS) * rule.periodSeconds) / 60;
   return Math.min(ALARM_WARM_UP_MAX_MINUTES, Math.max(1, Math.ceil(minutes)));
 }
@@ -374,19 +393,24 @@ function describe(definition: AlarmDefinition, region: string): string {
       : `${metric.metricName} of ${target} is ${comparisonWords(comparison.op)} ${comparison.threshold} (${definition.severity}): ` +
         `the ${definition.statistic.toLowerCase()}${metric.series === 'all' ? ' over all its series' : ''} breached ${window}. ` +
         `Look at what drives ${metric.metricName} on ${target}; the alarm resolves when the value is back within the threshold.${where}`;
-  const meta: AlarmMeta = {
+  return fitDescription(sentence, {
     severity: definition.severity,
     target,
     metric: metric.metricName,
     ...(definition.dashboard ? { dashboard: dashboardUrl(region, definition.dashboard) } : {}),
     ...(definition.runbook ? { runbook: definition.runbook } : {}),
-  };
-  let line = `${DESCRIPTION_META_PREFIX}${JSON.stringify(meta)}`;
+  });
+}
+
+/** The human sentence, then the `vigil:` line, within ALARM_DESCRIPTION_MAX_CHARS (links give way first). */
+export function fitDescription(sentence: string, meta: AlarmMeta): string {
+  const kept: AlarmMeta = { ...meta };
+  let line = `${DESCRIPTION_META_PREFIX}${JSON.stringify(kept)}`;
   // Links are the first thing to give up when names are long; severity, target and metric always fit (≤ ~400).
   for (const optional of ['runbook', 'dashboard'] as const) {
     if (line.length < ALARM_DESCRIPTION_MAX_CHARS / 2) break;
-    delete meta[optional];
-    line = `${DESCRIPTION_META_PREFIX}${JSON.stringify(meta)}`;
+    delete kept[optional];
+    line = `${DESCRIPTION_META_PREFIX}${JSON.stringify(kept)}`;
   }
   const room = ALARM_DESCRIPTION_MAX_CHARS - line.length - 1;
   const human = sentence.length <= room ? sentence : `${sentence.slice(0, Math.max(0, room - 1))}…`;
@@ -409,9 +433,20 @@ export function alarmIssues(definitions: readonly AlarmDefinition[]): AlarmIssue
       definition.kind === 'down' ? `alarms.down (target ${definition.target})` : definition.source;
     const first = owners.get(definition.name);
     if (first) {
+      // An alarm on vigil itself has no place in vigil.yml: point at the target's side of the clash.
+      const own = (candidate: AlarmDefinition) =>
+        candidate.kind === 'stalled' || candidate.kind === 'service';
+      const blamed = own(definition) ? first : definition;
+      const other = blamed === definition ? first : definition;
       issues.push({
-        path: definition.kind === 'down' ? 'alarms.down' : definition.source,
-        message: `alarm name "${definition.name}" is also generated for ${first.kind === 'down' ? `the down alarm of ${first.target}` : first.source}: rename the target or the metric so names stay unique`,
+        path: blamed.kind === 'down' ? 'alarms.down' : blamed.source,
+        message: `alarm name "${definition.name}" is also generated for ${
+          other.kind === 'down'
+            ? `the down alarm of ${other.target}`
+            : own(other)
+              ? 'an alarm on vigil itself'
+              : other.source
+        }: rename the target or the metric so names stay unique`,
       });
     } else owners.set(definition.name, definition);
     const range = definition.periodSeconds * definition.evaluationPeriods;

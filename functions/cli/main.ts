@@ -1,7 +1,6 @@
 /** `vigil` command line: dispatch to a command, map errors to the exit-code convention (0 ok, 1 failure, 2 usage/config). */
-import { redact } from '../logging/redact';
 import { VERSION } from '../version';
-import { type Command, EXIT, type ExitCode, type Io, UsageError, write } from './args';
+import { type Command, EXIT, type ExitCode, type Io, redactingIo, UsageError, write } from './args';
 import { config } from './commands/config';
 import { dev } from './commands/dev';
 import { infra } from './commands/infra';
@@ -25,7 +24,9 @@ ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}
 Run \`vigil <command> --help\` for a command's options.`;
 }
 
-export async function main(argv: string[], io: Io): Promise<ExitCode> {
+export async function main(argv: string[], raw: Io): Promise<ExitCode> {
+  // Every byte any command prints passes the same redaction as the logs.
+  const io = redactingIo(raw);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     write(name === undefined ? io.stderr : io.stdout, usage());
@@ -53,7 +54,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
       return EXIT.usage;
     }
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    write(io.stderr, `vigil ${command.name}: ${redact(message)}`);
+    write(io.stderr, `vigil ${command.name}: ${message}`);
     return EXIT.failure;
   }
 }

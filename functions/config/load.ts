@@ -4,7 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type VigilConfig } from './schema';
 
@@ -52,6 +62,12 @@ export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.e
   return resolve(explicit ?? env.VIGIL_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
+/**
+ * How many alias expansions a config may make: a few anchors shared between targets use a handful; the yaml
+ * library's own default (100) already stops "billion laughs" documents, which we report instead of crashing on.
+ */
+const YAML_MAX_ALIAS_COUNT = 100;
+
 /** Parses and validates config text; throws ConfigError listing every problem. */
 export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConfig {
   const lineCounter = new LineCounter();
@@ -59,20 +75,76 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConf
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((error) => ({
-        path: '',
-        message: `YAML: ${error.message.split('\n')[0]}`,
-        line: lineCounter.linePos(error.pos[0]).line,
-      })),
+      doc.errors.map((error) => {
+        const duplicate = error.code === 'DUPLICATE_KEY' ? duplicateKeyAt(doc, error.pos[0]) : undefined;
+        return {
+          path: duplicate ? formatPath(duplicate.path.slice(0, -1)) : '',
+          message: duplicate
+            ? `duplicate key "${String(duplicate.path.at(-1))}": YAML keeps only one of them; remove or rename the other`
+            : `YAML: ${error.message.split('\n')[0]}`,
+          line: lineCounter.linePos(error.pos[0]).line,
+        };
+      }),
     );
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // The yaml library throws a ReferenceError when aliases expand beyond maxAliasCount (a resource attack).
+    if (!(error instanceof ReferenceError)) throw error;
+    const alias = firstAliasOffset(doc);
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message: `YAML: aliases (*name) expand to more than ${YAML_MAX_ALIAS_COUNT} copies, as a "billion laughs" document does; write the repeated values out`,
+        ...(alias === undefined ? {} : { line: lineCounter.linePos(alias).line }),
+      },
+    ]);
+  }
   const result = configSchema.safeParse(data);
   if (result.success) return result.data;
   throw new ConfigError(
     file,
     issuesOf(result.error, (path) => lineOf(doc, lineCounter, path)),
   );
+}
+
+/** The key path (e.g. ['probe', 'timeout']) of the map key starting at `offset`, for a DUPLICATE_KEY error. */
+function duplicateKeyAt(doc: Document, offset: number): { path: (string | number)[] } | undefined {
+  let found: (string | number)[] | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
+      found = [...keyPath(ancestors), String(pair.key.value)];
+      return visit.BREAK;
+    },
+  });
+  return found ? { path: found } : undefined;
+}
+
+/** Turns visit()'s ancestor chain into a key path: pair keys, and indexes inside sequences. */
+function keyPath(ancestors: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  ancestors.forEach((node, index) => {
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isSeq(node)) {
+      const child = ancestors[index + 1];
+      if (child !== undefined) path.push(node.items.indexOf(child as never));
+    }
+  });
+  return path;
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, alias) {
+      if (isAlias(alias) && alias.range) offset = alias.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function lineOf(

@@ -13,7 +13,7 @@ import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { jsonPathError } from '../probing/jsonpath';
 import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
-import { parseDuration, parseSize } from './units';
+import { formatDuration, parseDuration, parseSize } from './units';
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -44,13 +44,43 @@ const secretable = z.string().superRefine((value, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
-const duration = (what: string) =>
+/** Inclusive bounds of one duration key, in ms, and why they are where they are (shown in the error). */
+interface DurationBounds {
+  min: number;
+  max: number;
+  why: string;
+}
+
+/**
+ * Node clamps timers above 2^31-1 ms (~24.8 days) to 1 ms, so an unbounded duration would turn "wait very long"
+ * into "fail at once": every duration key has its own range instead.
+ */
+const DURATION_BOUNDS = {
+  /** A probe shorter than this fails on a DNS lookup alone; one longer than a Lambda run can never finish. */
+  timeout: { min: 10, max: 15 * 60_000, why: 'a Lambda run lasts at most 15m' },
+  maxDuration: { min: 1, max: 15 * 60_000, why: 'a probe cannot run longer than a Lambda, 15m' },
+  /** EventBridge Scheduler's finest rate is a minute; a CloudWatch alarm period is at most a day. */
+  schedule: {
+    min: 60_000,
+    max: 86_400_000,
+    why: 'EventBridge Scheduler runs at most once a minute and alarm periods end at a day',
+  },
+} as const satisfies Record<string, DurationBounds>;
+
+const duration = (what: string, bounds: DurationBounds) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
       ctx.addIssue({
         code: 'custom',
         message: `${what}: "${text}" is not a duration such as 800ms, 5s or 1m`,
+      });
+      return z.NEVER;
+    }
+    if (ms < bounds.min || ms > bounds.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what}: "${text}" is outside ${formatDuration(bounds.min)}-${formatDuration(bounds.max)} (${bounds.why})`,
       });
       return z.NEVER;
     }
@@ -181,7 +211,7 @@ const targetSchema = z
       .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
       .default({}),
     body: secretable.optional(),
-    timeout: duration('timeout').optional(),
+    timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
     followRedirects: z.boolean().default(true),
     maxRedirects: z.number().int().min(0).max(50).optional(),
     maxBodySize: size.optional(),
@@ -194,7 +224,7 @@ const targetSchema = z
       .strictObject({
         status: z.union([statusPattern, z.array(statusPattern).min(1)]).default(DEFAULTS.expectStatus),
         conditions: z.array(conditionSchema).default([]),
-        maxDuration: duration('maxDuration').optional(),
+        maxDuration: duration('maxDuration', DURATION_BOUNDS.maxDuration).optional(),
       })
       .default({ status: DEFAULTS.expectStatus, conditions: [] }),
     metrics: z.array(metricSchema).default([]),
@@ -278,8 +308,9 @@ const downAlarmSchema = z
     severity: z.enum(SEVERITIES).default('critical'),
     for: z.number().int().min(1).default(2),
     of: z.number().int().min(1).default(3),
-    // A probe that stopped reporting is itself an outage.
-    missing: z.enum(TREAT_MISSING).default('breaching'),
+    // No ProbeSuccess means the probe did not run, which is vigil's problem, not the target's: keep the state and
+    // let the one "probe stalled" alarm (alarms/health.ts) say so, instead of paging once per target.
+    missing: z.enum(TREAT_MISSING).default('ignore'),
   })
   .superRefine((down, ctx) => {
     if (down.for > down.of) {
@@ -295,7 +326,7 @@ const DOWN_ALARM_DEFAULTS = {
   severity: 'critical',
   for: 2,
   of: 3,
-  missing: 'breaching',
+  missing: 'ignore',
 } as const;
 
 const alarmsSchema = z.strictObject({
@@ -335,6 +366,12 @@ const routeSchema = z.strictObject({
   continue: z.boolean().default(false),
 });
 
+/** Where the alarms on vigil itself go (alarms/health.ts); see README "Health of vigil itself". */
+const alertsSchema = z.strictObject({
+  /** Channel names; absent: wherever the routes send them, through the meta function instead of the webhook. */
+  meta: z.array(z.string()).min(1).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -347,9 +384,9 @@ export const configSchema = z
     publish: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
     probe: z
       .strictObject({
-        timeout: duration('timeout').default(DEFAULTS.timeoutMs),
+        timeout: duration('timeout', DURATION_BOUNDS.timeout).default(DEFAULTS.timeoutMs),
         concurrency: z.number().int().min(1).max(1000).default(DEFAULTS.concurrency),
-        schedule: duration('schedule').default(DEFAULTS.scheduleMs),
+        schedule: duration('schedule', DURATION_BOUNDS.schedule).default(DEFAULTS.scheduleMs),
         maxBodySize: size.default(DEFAULTS.maxBodyBytes),
         maxRedirects: z.number().int().min(0).max(50).default(DEFAULTS.maxRedirects),
         maxSeries: z.number().int().min(1).max(1000).default(DEFAULTS.maxSeries),
@@ -371,10 +408,13 @@ export const configSchema = z
         hmacHeader: z.string().default(DEFAULTS.hmacHeader),
         timestampHeader: z.string().optional(),
         defaultSeverity: z.enum(SEVERITIES).default(DEFAULTS.defaultSeverity),
+        /** Deploy the Function URL without token or hmacSecret on purpose (validate refuses it otherwise). */
+        public: z.boolean().default(false),
       })
-      .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity }),
+      .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity, public: false }),
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
+    alerts: alertsSchema.default({}),
     alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
@@ -398,16 +438,22 @@ export const configSchema = z
         } else names.set(name, index);
       });
       const channels = asRecord(config.channels);
+      const checkChannel = (channel: unknown, path: (string | number)[]) => {
+        if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
+          });
+        }
+      };
       asArray(config.routes).forEach((route, index) => {
         asArray(asRecord(route).channels).forEach((channel, channelIndex) => {
-          if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['routes', index, 'channels', channelIndex],
-              message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
-            });
-          }
+          checkChannel(channel, ['routes', index, 'channels', channelIndex]);
         });
+      });
+      asArray(asRecord(config.alerts).meta).forEach((channel, index) => {
+        checkChannel(channel, ['alerts', 'meta', index]);
       });
     },
     { when: () => true },

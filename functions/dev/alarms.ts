@@ -6,7 +6,10 @@
  * Differences from the deployed alarms, all deliberate:
  * - the period is the dev interval (5 s by default) instead of the probe schedule, so a demo runs in minutes;
  * - stage `dev`, region `local`: alarm names read `vigil-dev-<target>-<metric>-<level>`;
- * - no dashboard link in the `vigil:` line (there is no CloudWatch dashboard locally; the live view is one).
+ * - no dashboard link in the `vigil:` line (there is no CloudWatch dashboard locally; the live view is one);
+ * - of the alarms on vigil itself only "probe stalled" runs: it watches the heartbeat the local probe publishes,
+ *   while the others watch Lambda and SQS, which have no local stand-in. Nothing evaluates while `vigil dev` is
+ *   stopped, so a stop of three intervals or more is noticed at the next start, as the stall it was.
  *
  * States are kept in `.vigil/alarms.json`, as CloudWatch keeps an alarm's state between evaluations: stop
  * `vigil dev` during an alarm and start it after the service recovered, and the resolution is still notified.
@@ -19,6 +22,7 @@ import {
   EVALUATION_RANGE_EXTRA_PERIODS,
 } from '../alarms/definitions';
 import { ALARM_STATES, AlarmEvaluator, type AlarmState, type AlarmTransition } from '../alarms/evaluate';
+import { deploymentNames, stalledProbeAlarm } from '../alarms/health';
 import type { VigilConfig } from '../config/schema';
 import type { StoredSample } from './store';
 
@@ -30,12 +34,23 @@ export const LOCAL_REGION = 'local';
 export const INITIAL_STATE: AlarmState = 'INSUFFICIENT_DATA';
 const SAVED_ALARMS_VERSION = 1;
 
-/** The alarms `vigil dev` evaluates: the deployed definitions, with the period set to the dev interval. */
+/** The name the local probe publishes its heartbeat under: the deployed probe function's, for stage `dev`. */
+export const LOCAL_PROBE_NAME = deploymentNames({ stage: LOCAL_STAGE }).probeFunction;
+
+/**
+ * The alarms `vigil dev` evaluates: the deployed per-target definitions and the "probe stalled" alarm, with the
+ * period set to the dev interval.
+ */
 export function localAlarmDefinitions(config: VigilConfig, intervalMs: number): AlarmDefinition[] {
-  return alarmDefinitions(
-    { ...config, dashboard: { ...config.dashboard, enabled: false } },
-    { stage: LOCAL_STAGE, region: LOCAL_REGION, periodSeconds: intervalMs / 1000 },
-  );
+  const periodSeconds = intervalMs / 1000;
+  const stalled = stalledProbeAlarm(config, { stage: LOCAL_STAGE, periodSeconds });
+  return [
+    ...alarmDefinitions(
+      { ...config, dashboard: { ...config.dashboard, enabled: false } },
+      { stage: LOCAL_STAGE, region: LOCAL_REGION, periodSeconds },
+    ),
+    ...(stalled ? [stalled] : []),
+  ];
 }
 
 export interface LocalTransition extends AlarmTransition {

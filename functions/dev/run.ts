@@ -27,9 +27,11 @@ import {
   type WebhookServer,
 } from '../dispatch/server';
 import { handleWebhookEvent } from '../dispatch/webhook';
+import { metaDispatchConfig } from '../meta/routes';
 import { probeAndPublish } from '../probing/cycle';
 import {
   ALARMS_FILE_NAME,
+  LOCAL_PROBE_NAME,
   LocalAlarms,
   type LocalTransition,
   loadSavedAlarms,
@@ -207,16 +209,23 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // Notifications run one after another (a resolution never overtakes its firing) and beside the loop: a slow
   // channel delays notifications, not probing, as the webhook Lambda is independent of the probe Lambda in AWS.
   let notifying: Promise<void> = Promise.resolve();
+  // The alarms on vigil itself go the meta path (alerts.meta), as the meta function delivers them in AWS.
+  const metaConfig = metaDispatchConfig(config);
   const notify = (transition: LocalTransition) => {
     notifying = notifying.then(async () => {
       try {
+        const topic = transition.definition.notify;
         const event = snsAlarmEvent(
           transition,
-          localSnsContext({
-            messageId: newId(),
-            publishedAt: new Date(clock.now()),
-            configuredAt: new Date(startedAt),
-          }),
+          localSnsContext(
+            {
+              messageId: newId(),
+              publishedAt: new Date(clock.now()),
+              configuredAt: new Date(startedAt),
+            },
+            undefined,
+            topic,
+          ),
         );
         // Delivery is real I/O on real time, whatever the session's clock: the budget `vigil webhook serve` gets.
         const deps = productionDispatchDeps({
@@ -224,7 +233,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
           deadLetters,
           write: (text) => view.print(text),
         });
-        const result = await handleWebhookEvent(event, { config, deps });
+        const result = await handleWebhookEvent(event, {
+          config: topic === 'meta' ? metaConfig : config,
+          deps,
+        });
         emit(notificationEvent(result, 'alarm', clock.now()));
       } catch (error) {
         log('error', `could not notify ${transition.alarm}: ${(error as Error).message}`);
@@ -237,6 +249,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const summary = await probeAndPublish(config, {
       publisher: storePublisher(store, (stored) => samples.push(...stored)),
       now: () => new Date(clock.now()),
+      // As the Lambda does: the "probe stalled" alarm watches it.
+      heartbeat: { probe: LOCAL_PROBE_NAME },
     });
     alarms.record(samples);
     const at = clock.now();

@@ -10,8 +10,9 @@
 import type { SNSEvent } from 'aws-lambda';
 import { alarmResource } from '../../infra/alarms';
 import type { Json } from '../../infra/cfn';
-import type { AlarmDefinition } from '../alarms/definitions';
+import type { AlarmDefinition, AlarmTopic } from '../alarms/definitions';
 import type { AlarmState } from '../alarms/evaluate';
+import { deploymentNames } from '../alarms/health';
 import { LOCAL_REGION, LOCAL_STAGE, type LocalTransition } from './alarms';
 
 /** LocalStack's account id: twelve digits, as the webhook expects, and recognisably not a real account. */
@@ -35,20 +36,27 @@ export interface SnsContext {
   configuredAt: Date;
 }
 
-/** The alerts topic of a local stage, as serverless.yml names it in AWS. */
-export function localTopicArn(region = LOCAL_REGION, account = LOCAL_ACCOUNT, stage = LOCAL_STAGE): string {
-  return `arn:aws:sns:${region}:${account}:vigil-${stage}-alerts`;
+/** The alerts (or meta) topic of a local stage, as infra/ names it in AWS. */
+export function localTopicArn(
+  region = LOCAL_REGION,
+  account = LOCAL_ACCOUNT,
+  stage = LOCAL_STAGE,
+  topic: AlarmTopic = 'alerts',
+): string {
+  const names = deploymentNames({ stage });
+  return `arn:aws:sns:${region}:${account}:${topic === 'alerts' ? names.alertsTopic : names.metaTopic}`;
 }
 
 export function localSnsContext(
   ids: { messageId: string; publishedAt: Date; configuredAt: Date },
   region = LOCAL_REGION,
+  topic: AlarmTopic = 'alerts',
 ): SnsContext {
   return {
     region,
     regionName: LOCAL_REGION_NAME,
     account: LOCAL_ACCOUNT,
-    topicArn: localTopicArn(region),
+    topicArn: localTopicArn(region, LOCAL_ACCOUNT, LOCAL_STAGE, topic),
     ...ids,
   };
 }

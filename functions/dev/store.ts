@@ -341,6 +341,7 @@ export async function openMetricStore(file: string, options: StoreOptions = {}):
         sent: samples.length,
         viaEmf: 0,
         failed: [...failures].map(([error, count]) => ({ error, datums: count })),
+        fallback: [],
       };
       return { report, samples };
     },

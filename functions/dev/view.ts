@@ -336,6 +336,18 @@ function targetRows(state: ViewState, levels: readonly Severity[], paint: Paint)
   return rows;
 }
 
+/** The alarms on vigil itself (they belong to no target row): `vigil itself: probe-stalled OK`, then a gap. */
+function ownLines(state: ViewState, paint: Paint): string[] {
+  const targets = new Set(state.targets.map((target) => target.name));
+  const own = state.alarmLayout.filter((alarm) => !targets.has(alarm.target));
+  if (own.length === 0) return [];
+  const cells = own.map(
+    (alarm) =>
+      `${alarm.name.replace(/^vigil-dev-/, '').replace(/-(info|warning|critical|emergency)$/, '')} ${alarmCell(state.alarms[alarm.name], paint) || paint('gray', 'no data')}`,
+  );
+  return [`${paint('bold', 'vigil itself')}  ${cells.join('  ')}`, ''];
+}
+
 function notificationLines(state: ViewState, paint: Paint): string[] {
   if (state.notifications.length === 0) return [paint('gray', '  none yet')];
   const rows = state.notifications.map((alert) => [
@@ -358,7 +370,9 @@ function notificationLines(state: ViewState, paint: Paint): string[] {
 /** The frame a terminal shows, bottom of the screen. Pure. */
 export function renderFrame(state: ViewState, options: FrameOptions): string {
   const { paint } = options;
-  const levels = levelsShown(state.alarmLayout);
+  // Columns for the levels the targets' alarms use (the alarms on vigil itself have their own line).
+  const targets = new Set(state.targets.map((target) => target.name));
+  const levels = levelsShown(state.alarmLayout.filter((alarm) => targets.has(alarm.target)));
   const grid = table(
     ['TARGET', 'PROBE', 'METRIC', 'LAST', `LAST ${SPARKLINE_POINTS} READINGS`, ...levels],
     targetRows(state, levels, paint),
@@ -368,6 +382,7 @@ export function renderFrame(state: ViewState, options: FrameOptions): string {
     '',
     ...grid.split('\n'),
     '',
+    ...ownLines(state, paint),
     paint('bold', 'Last notifications'),
     ...notificationLines(state, paint),
     '',

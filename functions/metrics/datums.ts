@@ -49,6 +49,23 @@ export const STANDARD_METRICS = {
   certExpiryDays: 'CertExpiryDays',
 } as const;
 
+/**
+ * What the scheduled probe publishes once per round, whatever its targets did: 1, with dimension Probe = the
+ * function's name. Its absence, not a target's, says the probe pipeline stalled (alarms/health.ts).
+ */
+export const HEARTBEAT = { metric: 'ProbeHeartbeat', dimension: 'Probe' } as const;
+
+/** The round's heartbeat datum, timestamped like the round's other datums. */
+export function heartbeatDatum(probe: string, at: Date): Datum {
+  return {
+    MetricName: HEARTBEAT.metric,
+    Dimensions: [{ Name: HEARTBEAT.dimension, Value: probe }],
+    Timestamp: at,
+    Value: 1,
+    Unit: 'Count',
+  };
+}
+
 const UNITS: ReadonlySet<string> = new Set(METRIC_UNITS);
 // ASCII printable, as the Dimension API reference requires (no control characters, no non-ASCII).
 const DIMENSION_TEXT_RE = /^[\x20-\x7e]+$/;

@@ -39,6 +39,11 @@ export interface PublishReport {
   sent: number;
   /** Datums written as EMF lines instead. */
   viaEmf: number;
+  /**
+   * Why datums meant for PutMetricData went to EMF instead, grouped by reason (empty in `emf` mode, where EMF is
+   * the plan). In Lambda, EMF still becomes metrics; from a terminal it does not, so the CLI treats these as lost.
+   */
+  fallback: { error: string; datums: number }[];
   /** Datums neither CloudWatch nor EMF can take (invalid), grouped by error. */
   failed: { error: string; datums: number }[];
 }
@@ -80,7 +85,7 @@ export async function publishDatums(
   datums: readonly Datum[],
   options: PublishOptions = {},
 ): Promise<PublishReport> {
-  const report: PublishReport = { requests: 0, sent: 0, viaEmf: 0, failed: [] };
+  const report: PublishReport = { requests: 0, sent: 0, viaEmf: 0, failed: [], fallback: [] };
   const writeLine = options.writeLine ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   const namespaceIssue = namespaceProblem(namespace);
@@ -100,6 +105,11 @@ export async function publishDatums(
   }
 
   const fallback: Datum[] = [];
+  const fallbackReasons = new Map<string, number>();
+  const fallBack = (batch: readonly Datum[], why: string) => {
+    fallback.push(...batch);
+    fallbackReasons.set(why, (fallbackReasons.get(why) ?? 0) + batch.length);
+  };
   if (options.mode === 'emf') {
     fallback.push(...valid);
   } else {
@@ -108,7 +118,7 @@ export async function publishDatums(
     let bisectBudget = PUBLISH_BISECT_MAX_REQUESTS;
     const send = async (batch: Datum[]): Promise<void> => {
       if (options.signal?.aborted) {
-        fallback.push(...batch);
+        fallBack(batch, 'the deadline passed before the request was sent');
         return;
       }
       report.requests++;
@@ -120,7 +130,12 @@ export async function publishDatums(
         report.sent += batch.length;
       } catch (error) {
         if (!isRejectedContent(error)) {
-          fallback.push(...batch);
+          fallBack(
+            batch,
+            options.signal?.aborted
+              ? `the deadline passed while waiting for CloudWatch (${errorText(error)})`
+              : errorText(error),
+          );
         } else if (batch.length === 1) {
           fail(`${describeDatum(batch[0]!)}: CloudWatch refused it: ${errorText(error)}`, 1);
         } else if (bisectBudget < 2) {
@@ -145,6 +160,7 @@ export async function publishDatums(
   for (const line of toEmfLines(namespace, emfReady)) writeLine(line);
   report.viaEmf = emfReady.length;
   report.failed = [...failures].map(([error, count]) => ({ error, datums: count }));
+  report.fallback = [...fallbackReasons].map(([error, count]) => ({ error, datums: count }));
   return report;
 }
 

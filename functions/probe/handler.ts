@@ -17,11 +17,19 @@ const DEADLINE_MARGIN_MS = 1_000;
 
 let config: VigilConfig | undefined;
 
-export async function probeHandler(_event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
+export async function probeHandler(
+  _event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName'>,
+) {
   config ??= loadConfig(configPath());
   const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
   const summary = summarize(
-    await probeAndPublish(config, { deadline, publisher: cloudWatchPublisher(config) }),
+    await probeAndPublish(config, {
+      deadline,
+      publisher: cloudWatchPublisher(config),
+      // The heartbeat the "probe stalled" alarm watches, under this function's own name (one per stage).
+      heartbeat: { probe: context.functionName },
+    }),
   );
   for (const failure of summary.failures) logger.warn('target down', failure);
   if (summary.unfinished.length > 0)

@@ -3,7 +3,7 @@
  * three can never drift apart. The publisher is injected: CloudWatch in AWS, a local store under `vigil dev`.
  */
 import type { VigilConfig } from '../config/schema';
-import { type Datum, datumsFromResults } from '../metrics/datums';
+import { type Datum, datumsFromResults, heartbeatDatum } from '../metrics/datums';
 import { type PublishReport, publishDatums } from '../metrics/publish';
 import { type RoundOptions, type RoundReport, runRound } from './run';
 
@@ -16,6 +16,11 @@ export type Publisher = (
 export interface CycleOptions extends RoundOptions {
   /** Omit to probe without publishing (CLI without --publish). */
   publisher?: Publisher;
+  /**
+   * The scheduled probe's name: publish its heartbeat with the round (the Lambda and `vigil dev`; not a one-off
+   * `vigil probe`, which would keep a stalled deployment's heartbeat alive).
+   */
+  heartbeat?: { probe: string };
 }
 
 export interface CycleSummary {
@@ -28,18 +33,40 @@ export interface CycleSummary {
 
 /** Time kept back from probing so publishing (and its retries) still fits before the Lambda deadline. */
 export const PUBLISH_RESERVE_MS = 3_000;
+/** Lambda's maximum timeout. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** The probe must finish before the next scheduled round starts; leave this much slack. */
+const PROBE_TIMEOUT_SLACK_SECONDS = 5;
 
-/** The default publisher: PutMetricData (EMF fallback), or EMF only when the config says `publish: emf`. */
-export function cloudWatchPublisher(config: VigilConfig): Publisher {
+/** The probe Lambda's timeout for a schedule (55 s at 1m): what serverless.yml sets, and the CLI's default bound. */
+export function probeTimeoutSeconds(scheduleMs: number): number {
+  return Math.min(
+    LAMBDA_MAX_TIMEOUT_SECONDS,
+    Math.max(1, Math.floor(scheduleMs / 1000) - PROBE_TIMEOUT_SLACK_SECONDS),
+  );
+}
+
+/**
+ * The default publisher: PutMetricData (EMF fallback), or EMF only when the config says `publish: emf`. EMF lines
+ * go to stdout (the Lambda's log, which CloudWatch turns into metrics) unless `writeLine` says otherwise.
+ */
+export function cloudWatchPublisher(
+  config: VigilConfig,
+  options: { writeLine?: (line: string) => void } = {},
+): Publisher {
   return (namespace, datums, signal) =>
-    publishDatums(namespace, datums, { mode: config.publish, ...(signal ? { signal } : {}) });
+    publishDatums(namespace, datums, {
+      mode: config.publish,
+      ...(signal ? { signal } : {}),
+      ...(options.writeLine ? { writeLine: options.writeLine } : {}),
+    });
 }
 
 export async function probeAndPublish(
   config: VigilConfig,
   options: CycleOptions = {},
 ): Promise<CycleSummary> {
-  const { publisher, ...roundOptions } = options;
+  const { publisher, heartbeat, ...roundOptions } = options;
   const probeDeadline =
     options.deadline !== undefined && publisher ? options.deadline - PUBLISH_RESERVE_MS : options.deadline;
   const round = await runRound(config, {
@@ -47,6 +74,7 @@ export async function probeAndPublish(
     ...(probeDeadline === undefined ? {} : { deadline: probeDeadline }),
   });
   const { datums, dropped } = datumsFromResults(round.results);
+  if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, round.startedAt));
   if (!publisher) return { round, datums: datums.length, dropped };
   const signal =
     options.deadline === undefined

@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { WEBHOOK_METRICS_SERVICE } from '../alarms/health';
 import { intakeWarnings } from '../alerts/http';
 import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
@@ -26,7 +27,7 @@ function loadOnce(): { config: VigilConfig; metrics: Metrics } {
   if (!config || !metrics) {
     config = loadConfig(configPath());
     // Delivery metrics go to the same namespace as the probe's, via EMF (no PutMetricData call on this path).
-    metrics = new Metrics({ serviceName: 'vigil-webhook', namespace: config.namespace });
+    metrics = new Metrics({ serviceName: WEBHOOK_METRICS_SERVICE, namespace: config.namespace });
     for (const warning of intakeWarnings(config.webhook)) logger.warn(warning);
   }
   return { config, metrics };

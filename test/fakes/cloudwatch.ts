@@ -93,6 +93,10 @@ export interface FakeCloudWatch extends FakeAwsServer {
   throttleNext(n: number): void;
   /** Answer the next `n` requests with `status` (default 500 InternalFailure; Infinity: until reset). */
   failNext(n: number, status?: number): void;
+  /** Accept the next `n` requests and never answer them (Infinity: until reset); close() drops them. */
+  hangNext(n: number): void;
+  /** Requests left hanging so far. */
+  readonly hung: number;
   /** Forget recorded requests and pending throttles/failures. */
   reset(): void;
 }
@@ -111,12 +115,19 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
   let throttles = 0;
   let failures = 0;
   let failureStatus = 500;
+  let hangs = 0;
+  let hung = 0;
 
   const server = await startAwsJsonServer({
     contentType: 'application/x-amz-json-1.0',
     signingName: 'monitoring',
     queryCompatible: true,
     handle(request) {
+      if (hangs > 0) {
+        hangs--;
+        hung++;
+        return new Promise<never>(() => {});
+      }
       const count =
         isRecord(request.body) && Array.isArray(request.body.MetricData) ? request.body.MetricData.length : 0;
       try {
@@ -174,7 +185,15 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
       failures = n;
       failureStatus = status;
     },
+    hangNext(n) {
+      hangs = n;
+    },
+    get hung() {
+      return hung;
+    },
     reset() {
+      hangs = 0;
+      hung = 0;
       requests.length = 0;
       datums.length = 0;
       rejected.length = 0;

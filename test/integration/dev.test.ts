@@ -33,7 +33,7 @@ afterAll(async () => {
   await slack.close();
 });
 
-function devConfig(demoPort: number): VigilConfig {
+function devConfig(demoPort: number, extra = ''): VigilConfig {
   // The example vigil.yml's targets and thresholds, on the test's demo port, routed to console and Slack.
   const example = readFileSync(join(__dirname, '../../vigil.yml'), 'utf8');
   const targets = example.slice(example.indexOf('targets:'), example.indexOf('# Where alerts go'));
@@ -42,7 +42,7 @@ channels:
   ops-slack: { type: slack, url: "${slack.url}" }
 routes:
   - channels: [console, ops-slack]
-`);
+${extra}`);
 }
 
 /** A view that keeps what the console channel printed. */
@@ -138,11 +138,11 @@ describe('vigil dev (virtual time, real loopback)', () => {
       'vigil-dev-one-api-Goroutines-critical: OK → ALARM',
       'vigil-dev-one-api-Goroutines-emergency: OK → ALARM',
       'vigil-dev-one-api-down-critical: OK → ALARM',
-      // While the service restarts its health answers 503: no Goroutines datapoints, so every level goes to
-      // INSUFFICIENT_DATA (which notifies nothing); the first reading after the restart resolves each.
-      'vigil-dev-one-api-Goroutines-warning: INSUFFICIENT_DATA → OK',
-      'vigil-dev-one-api-Goroutines-critical: INSUFFICIENT_DATA → OK',
-      'vigil-dev-one-api-Goroutines-emergency: INSUFFICIENT_DATA → OK',
+      // While the service restarts its health answers 503: no Goroutines datapoints, so every level keeps its
+      // state (missing data is ignored); the first reading after the restart resolves each.
+      'vigil-dev-one-api-Goroutines-warning: ALARM → OK',
+      'vigil-dev-one-api-Goroutines-critical: ALARM → OK',
+      'vigil-dev-one-api-Goroutines-emergency: ALARM → OK',
       'vigil-dev-one-api-down-critical: ALARM → OK',
     ]);
     expect(notified(run.events, 'alarm')).toEqual([
@@ -197,6 +197,88 @@ describe('vigil dev (virtual time, real loopback)', () => {
     expect(started?.alarms['vigil-dev-one-api-Goroutines-warning']).toBe('ALARM');
     const lines = readFileSync(join(stateDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThan(16 * 10);
+  });
+
+  /** Runs `rounds` rounds from a fresh state, stops, and starts again `pauseMs` later for `after` rounds. */
+  async function stopAndRestart(
+    config: VigilConfig,
+    demoPort: number,
+    { rounds, pauseMs, after }: { rounds: number; pauseMs: number; after: number },
+  ) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
+    const first = await startVirtual(config, stateDir, demoPort, nextTickAt(Date.now(), INTERVAL_MS));
+    await first.afterRound(rounds);
+    await first.session.stop();
+    const stoppedAt = Math.max(...first.events.map((event) => event.at));
+    const slackBefore = slack.requests.length;
+    const second = await startVirtual(
+      config,
+      stateDir,
+      demoPort,
+      nextTickAt(stoppedAt + pauseMs, INTERVAL_MS),
+    );
+    await second.afterRound(after);
+    await second.session.stop();
+    return { first, second, slackRequests: slack.requests.length - slackBefore };
+  }
+
+  it('story: stopped 25 s while healthy, restarted healthy: one "probe stalled" and its resolution, nothing per target', async () => {
+    const demoPort = await freePort();
+    // About 40 s into the demo cycle: steady, every alarm settled to OK.
+    const { first, second, slackRequests } = await stopAndRestart(devConfig(demoPort), demoPort, {
+      rounds: 8,
+      pauseMs: 25_000,
+      after: 4,
+    });
+
+    expect(published(first.events)).toEqual([]);
+    expect(published(second.events)).toEqual([
+      'vigil-dev-probe-stalled-critical: OK → ALARM',
+      'vigil-dev-probe-stalled-critical: ALARM → OK',
+    ]);
+    // Through the meta path, which without alerts.meta goes where the routes send alerts.
+    expect(notified(second.events, 'alarm')).toEqual([
+      'firing critical vigil-dev-probe-stalled-critical → console, ops-slack',
+      'resolved critical vigil-dev-probe-stalled-critical → console, ops-slack',
+    ]);
+    expect(second.printed.map((text) => text.split('\n')[0])).toEqual([
+      '🔴 FIRING critical: vigil-dev-probe-stalled-critical',
+      '✅ RESOLVED critical: vigil-dev-probe-stalled-critical',
+    ]);
+    expect(second.printed[0]).toMatch(/The probe stalled \(critical\): no round of vigil-dev-probe reported/);
+    expect(slackRequests).toBe(2);
+  });
+
+  it('story: stopped 10 s (two intervals): nothing at all on restart', async () => {
+    const demoPort = await freePort();
+    const { second } = await stopAndRestart(devConfig(demoPort), demoPort, {
+      rounds: 8,
+      pauseMs: 10_000,
+      after: 4,
+    });
+
+    expect(published(second.events)).toEqual([]);
+    expect(notified(second.events, 'alarm')).toEqual([]);
+  });
+
+  it('story: stopped 25 s while the warning fired, restarted recovered: the stall to alerts.meta, the warning resolves', async () => {
+    const demoPort = await freePort();
+    const config = devConfig(demoPort, 'alerts:\n  meta: [console]\n');
+    // About 80 s into the cycle the warning is firing; the restarted demo begins a new, calm cycle.
+    const { first, second, slackRequests } = await stopAndRestart(config, demoPort, {
+      rounds: 16,
+      pauseMs: 25_000,
+      after: 4,
+    });
+
+    expect(published(first.events)).toEqual(['vigil-dev-one-api-Goroutines-warning: OK → ALARM']);
+    expect(notified(second.events, 'alarm')).toEqual([
+      'firing critical vigil-dev-probe-stalled-critical → console',
+      'resolved warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+      'resolved critical vigil-dev-probe-stalled-critical → console',
+    ]);
+    // Only the warning's resolution is a target's business, so only it reaches Slack.
+    expect(slackRequests).toBe(1);
   });
 
   it('POST /alerts from Alertmanager reaches the same channels', async () => {

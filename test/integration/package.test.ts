@@ -1,10 +1,11 @@
 /**
- * `osls package` on the repo's serverless.yml and example vigil.yml, offline and without AWS credentials; the whole
- * template is checked against the CloudFormation resource specification and against the issue's "done when".
- * Packaged once per file into a temporary directory (a colleague's `npm run package` keeps its .serverless/).
+ * `osls package` on the repo's serverless.yml with a deployable config from outside the repo (VIGIL_CONFIG), offline
+ * and without AWS credentials; the whole template is checked against the CloudFormation resource specification
+ * and against the issue's "done when", and the zips against the config the alarms were built from.
+ * Packaged once into a temporary directory (a colleague's `npm run package` keeps its .serverless/).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,18 +13,39 @@ import { main } from '../../functions/cli/main';
 import { loadConfig } from '../../functions/config/load';
 import { ALARM_LEVELS } from '../../functions/config/schema';
 import type { CfnResource, Template } from '../../infra/cfn';
+import { SERVERLESS_OWN_RESOURCES } from '../../infra/issues';
 import { validateTemplate } from '../../infra/validate-template';
+import { probeStallWorld, simulate, templateAlarms } from '../helpers/cloudwatch-sim';
 
 const REPO = join(__dirname, '../..');
 const STAGE = 'dev';
 const REGION = 'us-east-1';
 const PACKAGE_TIMEOUT_MS = 300_000;
+const FUNCTIONS = ['probe', 'webhook', 'meta'] as const;
 
 let template: Template & Record<string, unknown>;
-const config = loadConfig(join(REPO, 'vigil.yml'));
+let out: string;
+let stderr: string;
+// Outside the repo, as `VIGIL_CONFIG=/path/other.yml npm run package` would have it.
+const configFile = join(mkdtempSync(join(tmpdir(), 'vigil-other-')), 'other.yml');
+copyFileSync(join(__dirname, '../fixtures/deploy/vigil.yml'), configFile);
+const config = loadConfig(configFile);
+
+/** A file inside a packaged function's zip. */
+function zipped(fn: string, path: string): string {
+  const result = spawnSync('unzip', ['-p', join(out, `${fn}.zip`), path], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`unzip ${fn}.zip ${path}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function zipListing(fn: string): string[] {
+  const result = spawnSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`unzip -Z1 ${fn}.zip: ${result.stderr}`);
+  return result.stdout.trim().split('\n');
+}
 
 beforeAll(() => {
-  const out = mkdtempSync(join(tmpdir(), 'vigil-package-'));
+  out = mkdtempSync(join(tmpdir(), 'vigil-package-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: mkdtempSync(join(tmpdir(), 'vigil-home-')),
@@ -31,7 +53,7 @@ beforeAll(() => {
   };
   for (const name of Object.keys(env))
     if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(name)) delete env[name];
-  delete env.VIGIL_CONFIG;
+  env.VIGIL_CONFIG = configFile;
   const result = spawnSync(
     'npx',
     ['osls', 'package', '--stage', STAGE, '--region', REGION, '--package', out],
@@ -45,6 +67,7 @@ beforeAll(() => {
   if (result.status !== 0)
     throw new Error(`osls package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  stderr = result.stderr;
 }, PACKAGE_TIMEOUT_MS);
 
 const ofType = (type: string) =>
@@ -79,14 +102,14 @@ describe('the packaged CloudFormation template', () => {
         }
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(3);
+    expect(checked).toBeGreaterThanOrEqual(4);
     expect(alarmNamed(`vigil-${STAGE}-one-api-Goroutines-critical`)?.[1].Properties).toMatchObject({
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 5000,
     });
   });
 
-  it('has a down alarm per target on ProbeSuccess, 2 of 3, missing data breaching', () => {
+  it("has a down alarm per target on ProbeSuccess, 2 of 3, missing data ignored (a silent probe is vigil's problem)", () => {
     for (const target of config.targets) {
       const [, down] = alarmNamed(`vigil-${STAGE}-${target.name}-down-critical`) ?? [];
       expect(down?.Properties).toMatchObject({
@@ -94,7 +117,7 @@ describe('the packaged CloudFormation template', () => {
         Dimensions: [{ Name: 'Target', Value: target.name }],
         DatapointsToAlarm: 2,
         EvaluationPeriods: 3,
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'ignore',
         AlarmActions: [{ Ref: 'VigilAlertsTopic' }],
         OKActions: [{ Ref: 'VigilAlertsTopic' }],
       });
@@ -108,28 +131,55 @@ describe('the packaged CloudFormation template', () => {
     for (const target of config.targets) expect(text).toContain(`## ${target.name}`);
   });
 
-  it('has the dead-letter queue, given to the webhook', () => {
+  it('has the dead-letter queue, given to the webhook and the meta function', () => {
     expect(template.Resources.VigilDeadLetterQueue?.Properties).toMatchObject({
       MessageRetentionPeriod: 1_209_600,
     });
-    const webhook = template.Resources.WebhookLambdaFunction!;
-    expect(webhook.Properties).toMatchObject({
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Environment: {
-        Variables: { VIGIL_DLQ_NAME: 'vigil-dev-dead-letters', VIGIL_CONFIG: 'vigil.yml' },
-      },
-    });
+    for (const id of ['WebhookLambdaFunction', 'MetaLambdaFunction']) {
+      expect(template.Resources[id]!.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Environment: { Variables: { VIGIL_DLQ_NAME: 'vigil-dev-dead-letters' } },
+      });
+    }
   });
 
-  it('subscribes the webhook to the alerts topic and gives it a Function URL', () => {
-    const subscriptions = ofType('AWS::SNS::Subscription');
-    expect(subscriptions).toHaveLength(1);
-    expect(subscriptions[0]![1].Properties).toMatchObject({
-      TopicArn: { Ref: 'VigilAlertsTopic' },
-      Protocol: 'lambda',
-      Endpoint: { 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] },
-    });
+  it('packages exactly the config the alarms were built from (VIGIL_CONFIG from outside the repo), in every function', () => {
+    const original = readFileSync(configFile, 'utf8');
+    for (const fn of FUNCTIONS) {
+      const id = `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+      const path = (template.Resources[id]!.Properties.Environment as { Variables: { VIGIL_CONFIG: string } })
+        .Variables.VIGIL_CONFIG;
+      expect(path).toMatch(/^\.vigil-package\/[0-9a-f]{12}\/other\.yml$/);
+      expect([fn, zipped(fn, path)]).toEqual([fn, original]);
+      // Nothing else that looks like a config: not the repo's example vigil.yml.
+      expect(zipListing(fn).filter((entry) => /\.ya?ml$/.test(entry))).toEqual([path]);
+    }
+  });
+
+  it('warns that the loopback targets would probe the Lambda itself', () => {
+    expect(stderr).toMatch(/warning: .*other\.yml: targets\[0\]\.url: 127\.0\.0\.1 is a loopback address/);
+    expect(stderr).toMatch(/targets\[1\]\.url: 127\.0\.0\.1 is a loopback address/);
+    expect(stderr).not.toMatch(/targets\[2\]/);
+  });
+
+  it('subscribes the webhook to the alerts topic, the meta function to the meta topic, and gives the webhook a Function URL', () => {
+    const subscriptions = ofType('AWS::SNS::Subscription').map(([, resource]) => resource.Properties);
+    expect(subscriptions).toHaveLength(2);
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          TopicArn: { Ref: 'VigilAlertsTopic' },
+          Protocol: 'lambda',
+          Endpoint: { 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] },
+        }),
+        expect.objectContaining({
+          TopicArn: { Ref: 'VigilMetaTopic' },
+          Protocol: 'lambda',
+          Endpoint: { 'Fn::GetAtt': ['MetaLambdaFunction', 'Arn'] },
+        }),
+      ]),
+    );
     expect(ofType('AWS::Lambda::Url')).toEqual([
       [
         expect.any(String),
@@ -159,8 +209,23 @@ describe('the packaged CloudFormation template', () => {
     expect(template.Resources.WebhookLambdaFunction?.Properties.Role).toEqual({
       'Fn::GetAtt': ['VigilWebhookRole', 'Arn'],
     });
+    expect(template.Resources.MetaLambdaFunction?.Properties.Role).toEqual({
+      'Fn::GetAtt': ['VigilMetaRole', 'Arn'],
+    });
     const probe = statementsOf('VigilProbeRole');
     const webhook = statementsOf('VigilWebhookRole');
+    // The meta function may do what the webhook does, under its own name and log group.
+    expect(
+      statementsOf('VigilMetaRole').map((statement) => ({
+        ...statement,
+        Resource: JSON.stringify(statement.Resource),
+      })),
+    ).toEqual(
+      webhook.map((statement) => ({
+        ...statement,
+        Resource: JSON.stringify(statement.Resource).replace('WebhookLogGroup', 'MetaLogGroup'),
+      })),
+    );
     expect(probe).toContainEqual(
       expect.objectContaining({
         Action: 'cloudwatch:PutMetricData',
@@ -185,11 +250,85 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
+  it.each([
+    ['vigil-dev-probe-stalled-critical', 'VigilMetaTopic'],
+    ['vigil-dev-probe-errors-warning', 'VigilMetaTopic'],
+    ['vigil-dev-probe-throttles-warning', 'VigilMetaTopic'],
+    ['vigil-dev-webhook-errors-critical', 'VigilMetaTopic'],
+    ['vigil-dev-webhook-throttles-warning', 'VigilMetaTopic'],
+    ['vigil-dev-dead-letters-warning', 'VigilMetaTopic'],
+    ['vigil-dev-notifications-failed-ops-slack-critical', 'VigilMetaTopic'],
+    ['vigil-dev-notifications-failed-pager-critical', 'VigilMetaTopic'],
+    ['vigil-dev-notifications-failed-console-critical', 'VigilMetaTopic'],
+    // The meta path's own alarms go the other way, so a broken meta function is still heard of.
+    ['vigil-dev-meta-errors-critical', 'VigilAlertsTopic'],
+    ['vigil-dev-meta-throttles-warning', 'VigilAlertsTopic'],
+  ])('has the alarm on vigil itself %s, notifying %s', (name, topic) => {
+    const [, alarm] = alarmNamed(name) ?? [];
+    expect(alarm?.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    expect(alarm?.Properties.OKActions).toEqual([{ Ref: topic }]);
+  });
+
+  it('never retries a failed meta invocation (a retry would page again the channels that did get it)', () => {
+    expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties)).toEqual([
+      expect.objectContaining({ FunctionName: { Ref: 'MetaLambdaFunction' }, MaximumRetryAttempts: 0 }),
+    ]);
+  });
+
+  it('watches the functions and the queue osls and infra/ actually create', () => {
+    const names = (metric: string) =>
+      ofType('AWS::CloudWatch::Alarm')
+        .filter(([, alarm]) => alarm.Properties.MetricName === metric)
+        .map(([, alarm]) => (alarm.Properties.Dimensions as { Value: string }[])[0]!.Value);
+    const functionNames = FUNCTIONS.map(
+      (fn) =>
+        template.Resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!.Properties.FunctionName,
+    );
+    expect(new Set(names('Errors'))).toEqual(new Set(functionNames));
+    expect(new Set(names('Throttles'))).toEqual(new Set(functionNames));
+    expect(names('ApproximateNumberOfMessagesVisible')).toEqual([
+      template.Resources.VigilDeadLetterQueue!.Properties.QueueName,
+    ]);
+    expect(names('ProbeHeartbeat')).toEqual([
+      template.Resources.ProbeLambdaFunction!.Properties.FunctionName,
+    ]);
+  });
+
+  it.each([
+    [2, []],
+    [
+      3,
+      [
+        '22: vigil-dev-probe-stalled-critical ALARM → VigilMetaTopic',
+        '23: vigil-dev-probe-stalled-critical OK → VigilMetaTopic',
+      ],
+    ],
+    [
+      10,
+      [
+        '22: vigil-dev-probe-stalled-critical ALARM → VigilMetaTopic',
+        '30: vigil-dev-probe-stalled-critical OK → VigilMetaTopic',
+      ],
+    ],
+  ])('simulated in CloudWatch, a probe stopped for %i periods publishes exactly %j', (minutes, expected) => {
+    const runs = (minute: number) => minute < 20 || minute >= 20 + minutes;
+    const published = simulate(templateAlarms(template), 40, probeStallWorld(runs, config.namespace));
+    expect(published.filter((entry) => entry.state === 'ALARM' && entry.minute < 20)).toEqual([]);
+    expect(
+      published
+        .filter((entry) => entry.minute >= 15)
+        .map(
+          (entry) =>
+            `${entry.minute}: ${entry.alarm} ${entry.state} → ${(entry.topics as { Ref: string }[])[0]!.Ref}`,
+        ),
+    ).toEqual(expected);
+  });
+
   it('contains exactly what `vigil infra render` prints', async () => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const code = await main(
-      ['infra', 'render', '--config', join(REPO, 'vigil.yml'), '--stage', STAGE, '--region', REGION],
+      ['infra', 'render', '--config', configFile, '--stage', STAGE, '--region', REGION],
       { stdout, stderr, env: {} },
     );
     expect(code).toBe(0);
@@ -198,5 +337,9 @@ describe('the packaged CloudFormation template', () => {
       expect([id, template.Resources[id]]).toEqual([id, resource]);
     for (const [id, output] of Object.entries(rendered.Outputs))
       expect([id, template.Outputs[id]]).toEqual([id, output]);
+    // What the resource-count check (infra/issues.ts) assumes osls adds around vigil's resources.
+    expect(Object.keys(template.Resources).length - Object.keys(rendered.Resources).length).toBe(
+      SERVERLESS_OWN_RESOURCES,
+    );
   });
 });

@@ -113,7 +113,7 @@ describe('wire format', () => {
   it('needs no endpoint in code: the SDK’s standard config (AWS_ENDPOINT_URL_CLOUDWATCH) finds the fake', async () => {
     const report = await publishDatums(NS, ordinaryDatums(3, NOW), { writeLine: () => {} });
 
-    expect(report).toEqual({ requests: 1, sent: 3, viaEmf: 0, failed: [] });
+    expect(report).toEqual({ requests: 1, sent: 3, viaEmf: 0, failed: [], fallback: [] });
     expect(cloudwatch.datums).toHaveLength(3);
   });
 });
@@ -124,7 +124,7 @@ describe('limits', () => {
 
     const { report } = await publish(datums);
 
-    expect(report).toEqual({ requests: 25, sent: 25_000, viaEmf: 0, failed: [] });
+    expect(report).toEqual({ requests: 25, sent: 25_000, viaEmf: 0, failed: [], fallback: [] });
     for (const request of cloudwatch.requests) {
       expect(request.datums.length).toBeLessThanOrEqual(PUT_METRIC_DATA_MAX_DATUMS);
       expect(request.bodyBytes).toBeLessThanOrEqual(PACK_BUDGET_BYTES);
@@ -154,7 +154,7 @@ describe('retries and fallback', () => {
 
     const { report, lines } = await publish(ordinaryDatums(10, NOW));
 
-    expect(report).toEqual({ requests: 1, sent: 10, viaEmf: 0, failed: [] });
+    expect(report).toEqual({ requests: 1, sent: 10, viaEmf: 0, failed: [], fallback: [] });
     expect(cloudwatch.rejected.map((r) => r.type)).toEqual([type, type]);
     expect(lines).toEqual([]);
   });
@@ -165,7 +165,13 @@ describe('retries and fallback', () => {
 
     const { report, lines } = await publish(datums);
 
-    expect(report).toEqual({ requests: 3, sent: 0, viaEmf: datums.length, failed: [] });
+    expect(report).toEqual({
+      requests: 3,
+      sent: 0,
+      viaEmf: datums.length,
+      failed: [],
+      fallback: [{ error: expect.stringMatching(/^InternalFailure/), datums: datums.length }],
+    });
     const read = readEmf(lines);
     expect(new Set(read.map((r) => r.namespace))).toEqual(new Set([NS]));
     expect(sortedKeys(read.map((r) => r.datum))).toEqual(sortedKeys(datums));
@@ -187,7 +193,7 @@ describe('retries and fallback', () => {
 
     const { report, lines } = await publish(datums, { mode: 'emf' });
 
-    expect(report).toEqual({ requests: 0, sent: 0, viaEmf: datums.length, failed: [] });
+    expect(report).toEqual({ requests: 0, sent: 0, viaEmf: datums.length, failed: [], fallback: [] });
     expect(cloudwatch.requests).toEqual([]);
     expect(cloudwatch.rejected).toEqual([]);
     expect(sortedKeys(readEmf(lines).map((r) => r.datum))).toEqual(sortedKeys(datums));
@@ -257,6 +263,7 @@ describe('invalid datums never take the others down', () => {
       sent: 0,
       viaEmf: 0,
       failed: [{ error: expect.stringMatching(/AWS\/ prefix is reserved/), datums: 5 }],
+      fallback: [],
     });
     expect(cloudwatch.rejected).toEqual([]);
   });
@@ -278,7 +285,13 @@ describe('deadline and concurrency', () => {
 
     const { report, lines } = await publish(datums, { signal: AbortSignal.abort() });
 
-    expect(report).toEqual({ requests: 0, sent: 0, viaEmf: 2500, failed: [] });
+    expect(report).toEqual({
+      requests: 0,
+      sent: 0,
+      viaEmf: 2500,
+      failed: [],
+      fallback: [{ error: 'the deadline passed before the request was sent', datums: 2500 }],
+    });
     expect(sortedKeys(readEmf(lines).map((r) => r.datum))).toEqual(sortedKeys(datums));
   });
 
@@ -289,7 +302,14 @@ describe('deadline and concurrency', () => {
     try {
       const { report, lines } = await publish(datums, { client: patient, signal: AbortSignal.timeout(50) });
 
-      expect(report).toMatchObject({ sent: 0, viaEmf: 1500, failed: [] });
+      expect(report).toMatchObject({
+        sent: 0,
+        viaEmf: 1500,
+        failed: [],
+        fallback: [
+          { error: expect.stringMatching(/^the deadline passed while waiting for CloudWatch/), datums: 1500 },
+        ],
+      });
       expect(readEmf(lines)).toHaveLength(1500);
     } finally {
       patient.destroy();
@@ -325,5 +345,5 @@ describe('deadline and concurrency', () => {
 it('reports the same shape for an empty run', async () => {
   const { report } = await publish([]);
 
-  expect(report).toEqual<PublishReport>({ requests: 0, sent: 0, viaEmf: 0, failed: [] });
+  expect(report).toEqual<PublishReport>({ requests: 0, sent: 0, viaEmf: 0, failed: [], fallback: [] });
 });

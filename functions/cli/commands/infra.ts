@@ -14,8 +14,9 @@ export const infra: Command = {
   usage: `Usage: vigil infra render [--config FILE] [--stage STAGE] [--region REGION] [--json]
 
 Prints, as JSON, the CloudFormation resources and outputs generated from the config (default ./vigil.yml, or
-$VIGIL_CONFIG): alarms, dashboards, the alerts topic, the dead-letter queue and the IAM roles. serverless.yml
-includes exactly these (osls package adds the functions around them).
+$VIGIL_CONFIG): alarms (per target and on vigil itself), dashboards, the alerts and meta topics, the
+dead-letter queue and the IAM roles. serverless.yml includes exactly these (osls package adds the functions
+around them).
 
   --stage   serverless stage (default ${DEFAULT_STAGE}); names are vigil-<stage>-…
   --region  region for dashboard links (default $AWS_REGION or ${DEFAULT_REGION})

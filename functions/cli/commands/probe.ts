@@ -1,5 +1,6 @@
+import { formatDuration, parseDuration } from '../../config/units';
 import { redactUrl } from '../../logging/redact';
-import { cloudWatchPublisher, probeAndPublish, summarize } from '../../probing/cycle';
+import { cloudWatchPublisher, probeAndPublish, probeTimeoutSeconds, summarize } from '../../probing/cycle';
 import { unknownTargets } from '../../probing/run';
 import type { ProbeResult } from '../../probing/types';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
@@ -9,24 +10,30 @@ import { loadCommandConfig } from './shared';
 export const probe: Command = {
   name: 'probe',
   summary: 'run one probe round and print what each target answered',
-  usage: `Usage: vigil probe [--config FILE] [--target NAME]... [--publish] [--json]
+  usage: `Usage: vigil probe [--config FILE] [--target NAME]... [--publish] [--timeout D] [--json]
 
 Probes every target in the config once (or only the --target ones) and prints a table:
 target, up/down, failure reason, status, duration and the extracted values.
 
   --target NAME   probe only this target (repeatable)
-  --publish       also send the metrics to CloudWatch exactly as the Lambda does
-                  (standard AWS config: AWS_REGION, credentials, AWS_ENDPOINT_URL_CLOUDWATCH)
+  --publish       also send the metrics to CloudWatch exactly as the Lambda does, except its heartbeat
+                  (a one-off round must not make a stalled deployment look alive); standard AWS config:
+                  AWS_REGION, credentials, AWS_ENDPOINT_URL_CLOUDWATCH
+  --timeout D     the round and its publishing end within D, as the Lambda's do within its timeout
+                  (default: the probe Lambda's timeout for probe.schedule, 55s at 1m)
   --json          print the full results as JSON
 
-Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 on a bad config or usage.`,
+Exit 0 when the round ran (even if targets are down), 1 if any datum did not reach CloudWatch (refused,
+unreachable or out of time: EMF written to a terminal becomes no metric), 2 on a bad config or usage.`,
   async run(argv, io) {
     const { values } = parse(argv, {
       ...CONFIG_OPTION,
       ...JSON_OPTION,
       target: { type: 'string', multiple: true },
       publish: { type: 'boolean' },
+      timeout: { type: 'string' },
     });
+    const timeoutMs = values.timeout === undefined ? undefined : parseTimeout(values.timeout);
     const config = loadCommandConfig(values.config, io);
     if (typeof config === 'number') return config;
     const only = values.target;
@@ -41,9 +48,15 @@ Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 
     const total = only ? only.length : config.targets.length;
     const progress = io.stderr.isTTY && !values.json;
     let done = 0;
+    // EMF lines are what the Lambda would log; on a terminal they are only shown (never on stdout under --json).
+    const emfOut = values.json ? io.stderr : io.stdout;
     const summary = await probeAndPublish(config, {
+      // A deadline, as the Lambda has: a CloudWatch endpoint that accepts and never answers cannot hang the CLI.
+      deadline: Date.now() + (timeoutMs ?? probeTimeoutSeconds(config.probe.schedule) * 1000),
       ...(only ? { only } : {}),
-      ...(values.publish ? { publisher: cloudWatchPublisher(config) } : {}),
+      ...(values.publish
+        ? { publisher: cloudWatchPublisher(config, { writeLine: (line) => write(emfOut, line) }) }
+        : {}),
       onResult: () => {
         done++;
         if (progress) io.stderr.write(`\r\u001b[2Kprobing ${done}/${total}…`);
@@ -51,10 +64,13 @@ Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 
     });
     if (progress) io.stderr.write('\r\u001b[2K');
     const compact = summarize(summary);
-    const publishFailed = (summary.publish?.failed.length ?? 0) > 0;
+    const lost = [...(summary.publish?.fallback ?? []), ...(summary.publish?.failed ?? [])];
+    const lostCount = lost.reduce((sum, entry) => sum + entry.datums, 0);
     if (values.json) {
       write(io.stdout, JSON.stringify({ summary: compact, results: summary.round.results }, null, 2));
-      return publishFailed ? EXIT.failure : EXIT.ok;
+      if (lostCount > 0)
+        write(io.stderr, `vigil probe: ${lostCount} datums did not reach CloudWatch: ${reasons(lost)}`);
+      return lostCount > 0 ? EXIT.failure : EXIT.ok;
     }
     const paint = colourer(io.stdout, io.env);
     const urls = new Map(config.targets.map((target) => [target.name, redactUrl(target.url)]));
@@ -63,12 +79,17 @@ Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 
     if (summary.publish) {
       const p = summary.publish;
       footer.push(
-        `published ${p.sent} datums in ${p.requests} request${p.requests === 1 ? '' : 's'} to namespace ${config.namespace}`,
+        `published ${p.sent} of ${summary.datums} datums in ${p.requests} request${p.requests === 1 ? '' : 's'} to namespace ${config.namespace}`,
       );
-      if (p.viaEmf > 0)
+      for (const fallback of p.fallback)
         footer.push(
-          paint('yellow', `${p.viaEmf} datums written as EMF to stdout after CloudWatch refused them`),
+          paint(
+            'red',
+            `not published: ${fallback.datums} datums CloudWatch did not take (${fallback.error}); printed as EMF above, which only the Lambda's log turns into metrics`,
+          ),
         );
+      if (config.publish === 'emf' && p.viaEmf > 0)
+        footer.push(`${p.viaEmf} datums printed as EMF (publish: emf): in the Lambda its log carries them`);
       for (const failure of p.failed)
         footer.push(paint('red', `publish failed for ${failure.datums} datums: ${failure.error}`));
     } else footer.push(`${compact.datums} datums (not published: add --publish)`);
@@ -76,9 +97,28 @@ Exit 0 when the round ran (even if targets are down), 1 if publishing failed, 2 
       footer.push(paint('yellow', `not publishable: ${dropped.target} ${dropped.metric}: ${dropped.why}`));
     for (const warning of compact.warnings) footer.push(paint('yellow', `warning: ${warning}`));
     write(io.stdout, `\n${footer.join('\n')}`);
-    return publishFailed ? EXIT.failure : EXIT.ok;
+    return lostCount > 0 ? EXIT.failure : EXIT.ok;
   },
 };
+
+/** "EMF fallback: deadline (3); …": the distinct reasons, each with its count. */
+function reasons(lost: readonly { error: string; datums: number }[]): string {
+  return lost.map((entry) => `${entry.error} (${entry.datums})`).join('; ');
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--timeout must be a duration such as 30s or 2m, got "${text}"`);
+  if (ms > PROBE_CLI_MAX_TIMEOUT_MS)
+    throw new UsageError(
+      `--timeout must be at most ${formatDuration(PROBE_CLI_MAX_TIMEOUT_MS)}, got "${text}"`,
+    );
+  return ms;
+}
+
+/** The Lambda's longest run; longer would also overflow Node's timers (2^31 ms) for no use. */
+const PROBE_CLI_MAX_TIMEOUT_MS = 15 * 60_000;
 
 function renderResults(
   results: readonly ProbeResult[],

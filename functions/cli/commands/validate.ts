@@ -1,4 +1,4 @@
-import { infraIssues } from '../../../infra/issues';
+import { deployWarnings, infraIssues } from '../../../infra/issues';
 import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
 import { colourer } from '../format';
@@ -10,8 +10,10 @@ export const validate: Command = {
   usage: `Usage: vigil validate [--config FILE] [--json]
 
 Validates the config (default ./vigil.yml, or $VIGIL_CONFIG) and lists every problem with its path,
-including what would stop a deployment (alarm names and evaluation ranges, dashboard and template limits).
-Exit 0 when valid, 2 when not.`,
+including what would stop a deployment (alarm names and evaluation ranges, dashboard and template limits, an
+intake with neither token nor hmacSecret unless webhook.public is true), and warns about what a deployment
+allows but probably does not mean (targets on loopback or link-local addresses).
+Exit 0 when valid (warnings or not), 2 when not.`,
   async run(argv, io) {
     const { values } = parse(argv, { ...CONFIG_OPTION, ...JSON_OPTION });
     const file = configPath(values.config, io.env);
@@ -25,6 +27,7 @@ Exit 0 when valid, 2 when not.`,
         region: io.env.AWS_REGION ?? DEFAULT_REGION,
       });
       if (deployIssues.length > 0) throw new ConfigError(file, deployIssues);
+      const warnings = deployWarnings(config);
       const summary = {
         valid: true,
         file,
@@ -32,9 +35,11 @@ Exit 0 when valid, 2 when not.`,
         metrics: config.targets.reduce((sum, target) => sum + target.metrics.length, 0),
         channels: Object.keys(config.channels).length,
         routes: config.routes.length,
+        warnings,
       };
       if (values.json) write(io.stdout, JSON.stringify(summary, null, 2));
       else {
+        for (const warning of warnings) write(io.stderr, paint('yellow', `warning: ${formatIssue(warning)}`));
         write(
           io.stdout,
           `${paint('green', '✓')} ${file} is valid: ${summary.targets} targets, ${summary.metrics} metrics, ${summary.channels} channels, ${summary.routes} routes`,

@@ -34,13 +34,14 @@ function only(definitions: AlarmDefinition[], severity: string, kind = 'threshol
 
 describe('alarm definitions', () => {
   it.each([
-    ['"> 2000"', 'GreaterThanThreshold', 2000, 1, 1, 'missing', 'Maximum'],
-    ['">= 5"', 'GreaterThanOrEqualToThreshold', 5, 1, 1, 'missing', 'Maximum'],
-    ['"< 0.5"', 'LessThanThreshold', 0.5, 1, 1, 'missing', 'Minimum'],
-    ['"<= -1"', 'LessThanOrEqualToThreshold', -1, 1, 1, 'missing', 'Minimum'],
-    ['{ when: "> 5000", for: 3, of: 5 }', 'GreaterThanThreshold', 5000, 3, 5, 'missing', 'Maximum'],
-    ['{ when: "> 5000", for: 2 }', 'GreaterThanThreshold', 5000, 2, 2, 'missing', 'Maximum'],
+    ['"> 2000"', 'GreaterThanThreshold', 2000, 1, 1, 'ignore', 'Maximum'],
+    ['">= 5"', 'GreaterThanOrEqualToThreshold', 5, 1, 1, 'ignore', 'Maximum'],
+    ['"< 0.5"', 'LessThanThreshold', 0.5, 1, 1, 'ignore', 'Minimum'],
+    ['"<= -1"', 'LessThanOrEqualToThreshold', -1, 1, 1, 'ignore', 'Minimum'],
+    ['{ when: "> 5000", for: 3, of: 5 }', 'GreaterThanThreshold', 5000, 3, 5, 'ignore', 'Maximum'],
+    ['{ when: "> 5000", for: 2 }', 'GreaterThanThreshold', 5000, 2, 2, 'ignore', 'Maximum'],
     ['{ when: "> 1", missing: notBreaching }', 'GreaterThanThreshold', 1, 1, 1, 'notBreaching', 'Maximum'],
+    ['{ when: "> 1", missing: missing }', 'GreaterThanThreshold', 1, 1, 1, 'missing', 'Maximum'],
   ])(
     'critical: %s → %s %d, %d of %d, missing=%s, %s',
     (level, operator, threshold, m, n, missing, statistic) => {
@@ -99,7 +100,7 @@ describe('alarm definitions', () => {
     });
   });
 
-  it('gives every target a down alarm: Minimum ProbeSuccess < 1, 2 of 3, missing data breaching', () => {
+  it("gives every target a down alarm: Minimum ProbeSuccess < 1, 2 of 3, missing data ignored (a silent probe is vigil's problem)", () => {
     const down = only(alarmDefinitions(config('      []'), options), 'critical', 'down');
     expect(down).toMatchObject({
       name: 'vigil-dev-one-api-down-critical',
@@ -108,12 +109,15 @@ describe('alarm definitions', () => {
       threshold: 1,
       datapointsToAlarm: 2,
       evaluationPeriods: 3,
-      treatMissingData: 'breaching',
+      treatMissingData: 'ignore',
+      notify: 'alerts',
       metric: { metricName: 'ProbeSuccess', dimensions: { Target: 'one-api' }, series: 'exact' },
     });
+    expect(down).not.toHaveProperty('warmUpMinutes');
     expect(down.description).toMatch(
-      /^one-api is down \(critical\): its probe failed .* or the probe stopped reporting/,
+      /^one-api is down \(critical\): its probe failed \(ProbeSuccess < 1\) in 2 of/,
     );
+    expect(down.description).not.toMatch(/stopped reporting/);
     expect(parseAlarmMeta(down.description)).toMatchObject({
       severity: 'critical',
       target: 'one-api',

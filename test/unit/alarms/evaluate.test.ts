@@ -134,6 +134,7 @@ function definition(overrides: Partial<AlarmDefinition>): AlarmDefinition {
     kind: 'threshold',
     severity: 'critical',
     target: 'one-api',
+    notify: 'alerts',
     source: 'targets[0].metrics[0].thresholds.critical',
     metric: {
       namespace: 'Vigil',

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../../functions/cli/main';
 import { ConfigError, configPath, formatPath, loadConfig, parseConfig } from '../../../functions/config/load';
 import { configJsonSchema } from '../../../functions/config/schema';
+import { captureIo } from '../../helpers/io';
 
 const repoConfig = join(__dirname, '../../../vigil.yml');
 
@@ -150,6 +153,96 @@ routes:
     const issues = issuesOf('targets:\n  - name: a\n   url: b\n');
     expect(issues[0]!.message).toMatch(/^YAML: /);
     expect(issues[0]!.line).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['at the top', 'namespace: A\nnamespace: B\n', '', 'namespace', 2],
+    ['in a map', 'probe:\n  timeout: 5s\n  timeout: 6s\n', 'probe', 'timeout', 3],
+    [
+      'inside a list',
+      'targets:\n  - name: a\n    url: http://x/\n  - name: b\n    url: http://y/\n    url: http://z/\n',
+      'targets[1]',
+      'url',
+      6,
+    ],
+  ])('names a duplicate key %s, with its path and line', (_case, text, path, key, line) => {
+    expect(issuesOf(text)).toEqual([
+      {
+        path,
+        message: `duplicate key "${key}": YAML keeps only one of them; remove or rename the other`,
+        line,
+      },
+    ]);
+  });
+
+  it('reports a YAML alias bomb as a config problem (exit 2), not a crash', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const name of ['b', 'c', 'd', 'e', 'f']) {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    }
+    const text = `${levels.join('\n')}\n`;
+    const issues = issuesOf(text);
+    expect(issues).toEqual([
+      {
+        path: '',
+        message: expect.stringMatching(/^YAML: aliases \(\*name\) expand to more than 100 copies/),
+        line: 2,
+      },
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-load-')), 'bomb.yml');
+    writeFileSync(file, text);
+    const captured = captureIo({});
+    expect(await main(['validate', '--config', file], captured.io)).toBe(2);
+    expect(captured.err()).toMatch(/bomb\.yml: 1 problem\n {2}- YAML: aliases .* \(line 2\)\n/);
+    expect(captured.err()).not.toMatch(/ReferenceError/);
+  });
+
+  it('still accepts a few aliases shared between targets', () => {
+    const config = parseConfig(`targets:
+  - name: a
+    url: http://127.0.0.1:1/
+    expect: &expect { status: 200 }
+  - name: b
+    url: http://127.0.0.1:2/
+    expect: *expect
+`);
+    expect(config.targets[1]?.expect.status).toBe(200);
+  });
+
+  it.each([
+    [
+      'probe.timeout',
+      'probe: { timeout: 30d }',
+      /timeout: "30d" is outside 10ms-15m \(a Lambda run lasts at most 15m\)/,
+    ],
+    ['probe.timeout', 'probe: { timeout: 1ms }', /outside 10ms-15m/],
+    [
+      'targets[0].timeout',
+      'targets: [{ name: a, url: "http://127.0.0.1/", timeout: 16m }]',
+      /timeout: "16m" is outside 10ms-15m/,
+    ],
+    [
+      'targets[0].expect.maxDuration',
+      'targets: [{ name: a, url: "http://127.0.0.1/", expect: { maxDuration: 1h } }]',
+      /maxDuration: "1h" is outside 1ms-15m/,
+    ],
+    [
+      'probe.schedule',
+      'probe: { schedule: 30s }',
+      /schedule: "30s" is outside 1m-24h \(EventBridge Scheduler/,
+    ],
+    ['probe.schedule', 'probe: { schedule: 2d }', /outside 1m-24h/],
+  ])('bounds every duration key: %s in `%s`', (path, text, message) => {
+    expect(issuesOf(text)).toEqual([{ path, message: expect.stringMatching(message), line: 1 }]);
+  });
+
+  it.each([
+    ['probe: { timeout: 15m, schedule: 24h }'],
+    ['probe: { timeout: 10ms, schedule: 1m }'],
+    ['targets: [{ name: a, url: "http://127.0.0.1/", timeout: 2s, expect: { maxDuration: 1ms } }]'],
+  ])('accepts durations at the bounds: %s', (text) => {
+    expect(() => parseConfig(text)).not.toThrow();
   });
 
   it('rejects a missing file with advice', () => {

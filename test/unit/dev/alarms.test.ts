@@ -1,5 +1,6 @@
 import { parseConfig } from '../../../functions/config/load';
 import {
+  LOCAL_PROBE_NAME,
   LocalAlarms,
   type LocalTransition,
   localAlarmDefinitions,
@@ -24,6 +25,20 @@ alarms:
 dashboard: { enabled: true }
 `);
 const WARNING = 'vigil-dev-one-api-Goroutines-warning';
+const STALLED = 'vigil-dev-probe-stalled-critical';
+/** The per-target alarms alone (the stories below feed no heartbeat; "probe stalled" has its own). */
+const TARGET_ALARMS = localAlarmDefinitions(CONFIG, INTERVAL_MS).filter((d) => d.kind !== 'stalled');
+
+function heartbeat(round: number): StoredSample {
+  return {
+    namespace: 'Vigil',
+    metricName: 'ProbeHeartbeat',
+    dimensions: { Probe: LOCAL_PROBE_NAME },
+    unit: 'Count',
+    timestamp: T0 + round * INTERVAL_MS,
+    value: 1,
+  };
+}
 
 function goroutines(value: number, round: number): StoredSample {
   return {
@@ -57,11 +72,67 @@ describe('localAlarmDefinitions', () => {
   it('puts no dashboard link in the vigil: line: there is no CloudWatch dashboard locally', () => {
     expect(definition?.description).not.toContain('dashboard');
   });
+
+  it('adds the "probe stalled" alarm on the local probe\'s heartbeat, to the meta topic, at the dev interval', () => {
+    const stalled = localAlarmDefinitions(CONFIG, INTERVAL_MS).find((d) => d.kind === 'stalled');
+    expect(stalled).toMatchObject({
+      name: STALLED,
+      notify: 'meta',
+      periodSeconds: 5,
+      treatMissingData: 'breaching',
+      datapointsToAlarm: 1,
+      evaluationPeriods: 1,
+      metric: { metricName: 'ProbeHeartbeat', dimensions: { Probe: LOCAL_PROBE_NAME } },
+    });
+  });
+});
+
+describe('LocalAlarms: the probe stalls (no rounds at all)', () => {
+  /**
+   * Rounds that ran: a heartbeat and a healthy reading each; the others are the gap. Each evaluation happens right
+   * after its round, at the tick, as `vigil dev` does: the newest complete period is the previous round's.
+   */
+  function rounds(alarms: LocalAlarms, ran: readonly number[], until: number): string[] {
+    const out: string[] = [];
+    for (let round = 0; round <= until; round++) {
+      if (!ran.includes(round)) continue;
+      alarms.record([goroutines(900, round), heartbeat(round)]);
+      for (const t of alarms.evaluate(T0 + round * INTERVAL_MS))
+        out.push(
+          `${round}: ${t.alarm.replace('vigil-dev-', '')} ${t.from} → ${t.to}${t.initial ? ' (initial)' : ''}`,
+        );
+    }
+    return out;
+  }
+  const ran = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it.each([
+    ['two missed intervals: still OK (a real datapoint is in the 3-period range)', 2, []],
+    [
+      'three missed intervals: one "probe stalled", and its resolution at the next round',
+      3,
+      ['8: probe-stalled-critical OK → ALARM', '9: probe-stalled-critical ALARM → OK'],
+    ],
+    [
+      'five missed intervals (vigil dev stopped 25 s): the same one alert, nothing per target',
+      5,
+      ['10: probe-stalled-critical OK → ALARM', '11: probe-stalled-critical ALARM → OK'],
+    ],
+  ])('%s', (_name, missed, expected) => {
+    const alarms = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const settled = rounds(alarms, ran(0, 4), 4);
+    expect(settled).toEqual([
+      '1: one-api-Goroutines-warning INSUFFICIENT_DATA → OK (initial)',
+      '1: probe-stalled-critical INSUFFICIENT_DATA → OK (initial)',
+    ]);
+
+    expect(rounds(alarms, ran(5 + missed, 5 + missed + 3), 5 + missed + 3)).toEqual(expected);
+  });
 });
 
 describe('LocalAlarms', () => {
   it('story: a new alarm settles (initial), fires, recovers', () => {
-    const alarms = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const alarms = new LocalAlarms(TARGET_ALARMS);
 
     const transitions = play(alarms, [800, 900, 2100, 2500, 1200]);
 
@@ -69,11 +140,11 @@ describe('LocalAlarms', () => {
   });
 
   it('story: a restart keeps the alarm state, so a recovery while stopped is still a resolution', () => {
-    const before = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const before = new LocalAlarms(TARGET_ALARMS);
     play(before, [800, 2100]);
     const saved = parseSavedAlarms(JSON.stringify(before.snapshot()));
 
-    const after = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS), saved);
+    const after = new LocalAlarms(TARGET_ALARMS, saved);
     const transitions = play(after, [900], 10);
 
     expect(before.states()).toEqual({ [WARNING]: 'ALARM' });
@@ -81,13 +152,13 @@ describe('LocalAlarms', () => {
   });
 
   it('story: without saved state the same restart would be a silent first OK', () => {
-    const alarms = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const alarms = new LocalAlarms(TARGET_ALARMS);
 
     expect(play(alarms, [900], 10)).toEqual(['10: INSUFFICIENT_DATA → OK (initial)']);
   });
 
   it('replays history recorded before the first evaluation (samples from the store at start-up)', () => {
-    const alarms = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const alarms = new LocalAlarms(TARGET_ALARMS);
     alarms.record([goroutines(2100, 0)]);
 
     const transitions = alarms.evaluate(T0 + INTERVAL_MS);
@@ -96,7 +167,7 @@ describe('LocalAlarms', () => {
   });
 
   it('looks back over the whole evaluation range (N + 2 periods) and the running period', () => {
-    const alarms = new LocalAlarms(localAlarmDefinitions(CONFIG, INTERVAL_MS));
+    const alarms = new LocalAlarms(TARGET_ALARMS);
 
     expect(alarms.lookbackMs()).toBe(4 * INTERVAL_MS);
   });

@@ -107,7 +107,7 @@ describe('snsAlarmEvent', () => {
         DatapointsToAlarm: 2,
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: 5000,
-        TreatMissingData: 'missing',
+        TreatMissingData: 'ignore',
         EvaluateLowSampleCountPercentile: '',
       },
     });
@@ -197,7 +197,7 @@ describe('snsAlarmEvent', () => {
       DatapointsToAlarm: 1,
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 100000,
-      TreatMissingData: 'missing',
+      TreatMissingData: 'ignore',
       EvaluateLowSampleCountPercentile: '',
     });
   });

@@ -114,6 +114,7 @@ describe('openMetricStore', () => {
       sent: 1,
       viaEmf: 0,
       failed: [{ error: expect.stringContaining('not a finite number'), datums: 1 }],
+      fallback: [],
     });
     await store.close();
   });

@@ -253,6 +253,8 @@ describe('renderFrame', () => {
     expect(rows.filter((row) => row.includes('RequestsByMethod{method='))).toHaveLength(2);
     expect(frame).toContain('01:27:40  FIRING warning  vigil-dev-one-api-Goroutines-warning');
     expect(frame).toContain('value 2242 (threshold > 2000)  → console ✓');
+    // The alarm on vigil itself has no target row: its own line above the notifications.
+    expect(rows).toContain('vigil itself  probe-stalled no data');
   });
 
   it('colours alarm states: ALARM red and bold, OK green, no data grey', () => {
@@ -296,7 +298,7 @@ describe('plainLines', () => {
       'started',
       STARTED,
       [
-        '2026-11-22T01:27:30Z vigil dev: probing 2 target(s) every 5s, 4 local alarm(s), alerts in at POST http://127.0.0.1:8787/alerts, history in .vigil/metrics.jsonl',
+        '2026-11-22T01:27:30Z vigil dev: probing 2 target(s) every 5s, 5 local alarm(s), alerts in at POST http://127.0.0.1:8787/alerts, history in .vigil/metrics.jsonl',
         '2026-11-22T01:27:30Z demo service on http://127.0.0.1:3000 (3m leak-and-recover cycle)',
       ],
     ],

@@ -125,6 +125,9 @@ describe('dashboard body', () => {
       'mall-go: duration by phase (ms)',
       'mall-go: Http5xx',
       'mall-go: RequestsByMethod',
+      '## vigil itself',
+      'vigil: probe, webhook, meta, dead letters',
+      'vigil: notifications per channel (sent, failed)',
     ]);
     const phases = dashboard!.body.widgets.find(
       (widget) => widget.properties.title === 'one-api: duration by phase (ms)',
@@ -207,7 +210,13 @@ describe('dashboard limits', () => {
       for (const widget of body.widgets)
         if (widget.type === 'text') seen.push(String(widget.properties.markdown).slice(3));
     }
-    expect(seen).toEqual(config.targets.map((target) => target.name));
+    // vigil's own section closes the first dashboard, whatever follows.
+    const own = seen.indexOf('vigil itself');
+    expect(seen.filter((header) => header === 'vigil itself')).toHaveLength(1);
+    expect(own).toBe(bodies[0]!.body.widgets.filter((widget) => widget.type === 'text').length - 1);
+    expect(seen.filter((header) => header !== 'vigil itself')).toEqual(
+      config.targets.map((target) => target.name),
+    );
   });
 
   it('links each alarm to the dashboard that shows its target', () => {
@@ -220,8 +229,11 @@ describe('dashboard limits', () => {
     }
     const bodies = bodiesOf(config);
     for (const { name, body } of bodies) {
+      // The alarms on vigil itself have no target: their own widget on the first dashboard.
       const listed = body.widgets.flatMap((widget) =>
-        widget.type === 'alarm' ? (widget.properties.alarms as string[]) : [],
+        widget.type === 'alarm' && !String(widget.properties.title).startsWith('vigil:')
+          ? (widget.properties.alarms as string[])
+          : [],
       );
       for (const arn of listed) {
         const definition = definitions.find((each) => arn.endsWith(`:alarm:${each.name}`))!;
@@ -234,7 +246,8 @@ describe('dashboard limits', () => {
     const config = jsonTargets(60, '[{ name: M, path: $.m, thresholds: { warning: "> 1" } }]');
     const [first] = bodiesOf(config);
     const alarmWidgets = first!.body.widgets.filter((widget) => widget.type === 'alarm');
-    expect(alarmWidgets.map((widget) => (widget.properties.alarms as string[]).length)).toEqual([100, 20]);
+    // 120 per-target alarms, then vigil's own (8 without channels: probe, webhook, meta, dead letters).
+    expect(alarmWidgets.map((widget) => (widget.properties.alarms as string[]).length)).toEqual([100, 20, 8]);
   });
 
   it('counts alarms per target the way alarmDefinitions makes them', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../../functions/cli/main';
 import { parseConfig } from '../../../functions/config/load';
-import { infraIssues } from '../../../infra/issues';
+import { deployWarnings, infraIssues } from '../../../infra/issues';
 import { resources } from '../../../infra/resources';
 import { jsonTargets, OPTIONS } from './helpers';
 
@@ -45,13 +45,87 @@ targets:
       'targets[1].metrics[0].thresholds.warning',
       /is also generated for targets\[0\]/,
     ],
+    [
+      'a target alarm named like an alarm on vigil itself',
+      parseConfig(`
+targets:
+  - { name: probe, url: "http://127.0.0.1/", type: json, metrics: [{ name: stalled, path: $.s, thresholds: { critical: "> 1" } }] }
+`),
+      'targets[0].metrics[0].thresholds.critical',
+      /"vigil-dev-probe-stalled-critical" is also generated for an alarm on vigil itself/,
+    ],
   ])('reports %s at its path', (_name, config, path, message) => {
     expect(infraIssues(config, OPTIONS)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
-  it('finds nothing wrong with the repo example', () => {
+  it('refuses the repo example only for its open intake: it runs locally (with a warning), not deployed as is', () => {
     const config = parseConfig(readFileSync(join(__dirname, '../../../vigil.yml'), 'utf8'));
-    expect(infraIssues(config, OPTIONS)).toEqual([]);
+    expect(infraIssues(config, OPTIONS)).toEqual([
+      { path: 'webhook', message: expect.stringMatching(/^neither token nor hmacSecret is set/) },
+    ]);
+  });
+
+  it.each([
+    ['a token', 'webhook: { token: "${ssm:/vigil/token}" }', []],
+    ['an HMAC secret', 'webhook: { hmacSecret: "${env:GRAFANA_SECRET}" }', []],
+    ['public: true, on purpose', 'webhook: { public: true }', []],
+    ['nothing', '', ['webhook']],
+    ['public: false', 'webhook: { public: false }', ['webhook']],
+  ])('an intake with %s is %s', (_name, extra, paths) => {
+    const config = jsonTargets(1, '[]', extra);
+    expect(infraIssues(config, OPTIONS).map((issue) => issue.path)).toEqual(paths);
+  });
+});
+
+describe('deployment warnings (reported, not refused)', () => {
+  it.each([
+    ['http://127.0.0.1:3000/health', 'a loopback address'],
+    ['http://127.8.9.10/', 'a loopback address'],
+    ['http://localhost:8080/', 'a loopback name'],
+    ['http://api.localhost/', 'a loopback name'],
+    ['http://[::1]:9100/metrics', 'a loopback address'],
+    ['http://169.254.169.254/latest/meta-data/', 'a link-local address'],
+    ['http://[fe80::1]/', 'a link-local address'],
+  ])('%s is %s', (url, what) => {
+    const config = parseConfig(
+      `targets:\n  - { name: api, url: "${url}", allowLinkLocal: true }\nroutes: [{ channels: [console] }]\n`,
+    );
+    expect(deployWarnings(config)).toEqual([
+      { path: 'targets[0].url', message: expect.stringContaining(`is ${what}: deployed, the probe Lambda`) },
+    ]);
+  });
+
+  it.each([
+    ['https://api.example.com/health'],
+    ['http://10.0.0.5/'],
+    ['http://[2001:db8::1]/'],
+    ['${env:API_URL}'],
+  ])('%s may be reachable from Lambda: no warning', (url) => {
+    const config = parseConfig(`targets:\n  - { name: api, url: "${url}" }\nalerts: { meta: [console] }\n`);
+    expect(deployWarnings(config)).toEqual([]);
+  });
+
+  it('says when the alarms on vigil itself would reach nobody (no routes, no alerts.meta)', () => {
+    expect(deployWarnings(parseConfig('targets: []\n'))).toEqual([
+      { path: 'alerts.meta', message: expect.stringMatching(/would reach nobody/) },
+    ]);
+    expect(deployWarnings(parseConfig('routes: [{ channels: [console] }]\n'))).toEqual([]);
+  });
+
+  it('vigil validate on the repo example: exit 2, naming the open intake and the way out', async () => {
+    const { io: streams, err } = io();
+    expect(await main(['validate', '--config', join(__dirname, '../../../vigil.yml')], streams)).toBe(2);
+    expect(err()).toMatch(/webhook: neither token nor hmacSecret is set: .* or webhook\.public: true/);
+  });
+
+  it('vigil validate prints them and still exits 0', async () => {
+    const file = configFile(
+      'webhook: { token: "${env:T}" }\nroutes: [{ channels: [console] }]\ntargets: [{ name: a, url: "http://127.0.0.1:3000/" }]\n',
+    );
+    const { io: streams, out, err } = io();
+    expect(await main(['validate', '--config', file], streams)).toBe(0);
+    expect(out()).toMatch(/is valid/);
+    expect(err()).toMatch(/warning: targets\[0\]\.url: 127\.0\.0\.1 is a loopback address/);
   });
 });
 

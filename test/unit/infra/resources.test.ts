@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAlarmMeta } from '../../../functions/alarms/definitions';
 import { parseConfig } from '../../../functions/config/load';
-import { ALERTS_TOPIC_ID } from '../../../infra/alarms';
+import { ALERTS_TOPIC_ID, META_TOPIC_ID } from '../../../infra/alarms';
 import { DEAD_LETTER_RETENTION_SECONDS, deploymentSettings, resources } from '../../../infra/resources';
 import { validateTemplate } from '../../../infra/validate-template';
 import { jsonTargets, OPTIONS, ofType } from './helpers';
@@ -21,11 +21,17 @@ describe('generated resources', () => {
     expect(template).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
   });
 
-  it('wires every alarm to the alerts topic for both firing and resolved', () => {
+  it("wires every alarm to its topic for both firing and resolved: the meta function's own to the alerts topic, the rest of vigil's health to the meta topic", () => {
     expect(alarms.length).toBeGreaterThan(0);
     for (const [, alarm] of alarms) {
-      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: ALERTS_TOPIC_ID }]);
-      expect(alarm.Properties.OKActions).toEqual([{ Ref: ALERTS_TOPIC_ID }]);
+      const name = String(alarm.Properties.AlarmName);
+      const health =
+        /^vigil-dev-(probe-(stalled|errors|throttles)|webhook-|dead-letters|notifications-failed-)/.test(
+          name,
+        );
+      const topic = health ? META_TOPIC_ID : ALERTS_TOPIC_ID;
+      expect([name, alarm.Properties.AlarmActions]).toEqual([name, [{ Ref: topic }]]);
+      expect([name, alarm.Properties.OKActions]).toEqual([name, [{ Ref: topic }]]);
       expect(parseAlarmMeta(String(alarm.Properties.AlarmDescription))).toMatchObject({
         severity: expect.stringMatching(/^(warning|critical|emergency)$/),
       });
@@ -66,16 +72,121 @@ describe('generated resources', () => {
     expect(alarm?.Properties).not.toHaveProperty('MetricName');
   });
 
-  it('keeps a new down alarm quiet until the probe has reported (warm-up)', () => {
+  it('lets a down alarm keep its state when the probe does not report (the stalled alarm says so instead)', () => {
     const down = alarms.find(
       ([, resource]) => resource.Properties.AlarmName === 'vigil-dev-one-api-down-critical',
     )?.[1];
     expect(down?.Properties).toMatchObject({
       MetricName: 'ProbeSuccess',
       Statistic: 'Minimum',
-      TreatMissingData: 'breaching',
-      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 5 },
+      TreatMissingData: 'ignore',
     });
+    expect(down?.Properties).not.toHaveProperty('WarmUpConfiguration');
+  });
+
+  it("pages once when the probe's heartbeat stops: missing is breaching, 1 of 1, quiet until the first rounds (warm-up)", () => {
+    const stalled = alarms.find(
+      ([, resource]) => resource.Properties.AlarmName === 'vigil-dev-probe-stalled-critical',
+    )?.[1];
+    expect(stalled?.Properties).toMatchObject({
+      Namespace: 'Vigil',
+      MetricName: 'ProbeHeartbeat',
+      Dimensions: [{ Name: 'Probe', Value: 'vigil-dev-probe' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      Period: 60,
+      DatapointsToAlarm: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 3 },
+      AlarmActions: [{ Ref: META_TOPIC_ID }],
+    });
+  });
+
+  it.each([
+    [
+      'vigil-dev-probe-errors-warning',
+      'AWS/Lambda',
+      'Errors',
+      { FunctionName: 'vigil-dev-probe' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-probe-throttles-warning',
+      'AWS/Lambda',
+      'Throttles',
+      { FunctionName: 'vigil-dev-probe' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-webhook-errors-critical',
+      'AWS/Lambda',
+      'Errors',
+      { FunctionName: 'vigil-dev-webhook' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-webhook-throttles-warning',
+      'AWS/Lambda',
+      'Throttles',
+      { FunctionName: 'vigil-dev-webhook' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-meta-errors-critical',
+      'AWS/Lambda',
+      'Errors',
+      { FunctionName: 'vigil-dev-meta' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-meta-throttles-warning',
+      'AWS/Lambda',
+      'Throttles',
+      { FunctionName: 'vigil-dev-meta' },
+      'notBreaching',
+    ],
+    [
+      'vigil-dev-dead-letters-warning',
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      { QueueName: 'vigil-dev-dead-letters' },
+      'ignore',
+    ],
+    [
+      'vigil-dev-notifications-failed-pager-critical',
+      'Vigil',
+      'NotificationsFailed',
+      { service: 'vigil-webhook', Channel: 'pager' },
+      'notBreaching',
+    ],
+  ])('alarms on vigil itself: %s (%s %s > 0)', (name, namespace, metric, dimensions, missing) => {
+    const alarm = alarms.find(([, resource]) => resource.Properties.AlarmName === name)?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: namespace,
+      MetricName: metric,
+      Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      DatapointsToAlarm: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: missing,
+    });
+    expect(parseAlarmMeta(String(alarm?.Properties.AlarmDescription))?.severity).toBe(name.split('-').at(-1));
+  });
+
+  it("creates the meta topic (CloudWatch-only policy) and the meta function's role, beside the webhook's", () => {
+    expect(template.Resources.VigilMetaTopic?.Properties).toEqual({
+      TopicName: 'vigil-dev-meta',
+      DisplayName: 'vigil health (dev)',
+    });
+    expect(template.Resources.VigilMetaTopicPolicy?.Properties).toMatchObject({
+      Topics: [{ Ref: META_TOPIC_ID }],
+      PolicyDocument: { Statement: [{ Principal: { Service: 'cloudwatch.amazonaws.com' } }] },
+    });
+    expect(template.Resources.VigilMetaRole?.Type).toBe('AWS::IAM::Role');
+    expect(template.Outputs.VigilMetaTopicArn?.Value).toEqual({ Ref: META_TOPIC_ID });
   });
 
   it('creates the alerts topic, its CloudWatch-only policy and a 14-day dead-letter queue', () => {
@@ -94,7 +205,8 @@ describe('generated resources', () => {
 
   it('passes the resource specification on its own (references into osls resources aside)', () => {
     const problems = validateTemplate(template);
-    const outside = /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup)"/;
+    const outside =
+      /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup|MetaLogGroup)"/;
     expect(problems.filter((problem) => !outside.test(problem.message))).toEqual([]);
   });
 });
