@@ -9,7 +9,8 @@
  */
 import type { AlarmDefinition } from '../functions/alarms/definitions';
 import { defaultDashboardName, seriesOf } from '../functions/alarms/definitions';
-import type { AlarmLevel, MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
+import type { AlarmLevel } from '../functions/config/metric';
+import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
 import { alarmLogicalId } from './alarms';
 import { type CfnResource, getAtt, type Json, joined, REGION } from './cfn';

@@ -9,7 +9,7 @@ import { type ResolveOptions, resolveSecrets } from '../config/secrets';
 import { USER_AGENT } from '../version';
 import { type Condition, evaluateCondition, parseCondition } from './conditions';
 import { type HttpOutcome, httpProbe } from './http';
-import { PROBE_KINDS } from './kinds';
+import { kindOf } from './kinds';
 import { mapWithConcurrency } from './pool';
 import { describeStatus, statusMatches } from './status';
 import type { FailureReason, ProbeResult } from './types';
@@ -130,7 +130,7 @@ async function probe(
   ctx: ProbeContext,
   timestamp: Date,
 ): Promise<ProbeResult> {
-  const kind = PROBE_KINDS[target.type];
+  const kind = kindOf(target);
   const headers: Record<string, string> = { accept: kind.accept };
   for (const [name, value] of Object.entries(target.headers)) {
     headers[name.toLowerCase()] = await resolveSecrets(value, ctx.secrets);

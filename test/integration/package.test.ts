@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { loadConfig } from '../../functions/config/load';
-import { ALARM_LEVELS } from '../../functions/config/schema';
+import { ALARM_LEVELS } from '../../functions/config/metric';
 import type { CfnResource, Template } from '../../infra/cfn';
 import { validateTemplate } from '../../infra/validate-template';
 
