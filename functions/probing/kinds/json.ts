@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonPathError, selectAll } from '../jsonpath';
+import { JsonPathDepthError, jsonPathError, selectAll } from '../jsonpath';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
 
@@ -55,7 +55,14 @@ export const json: ProbeKind<'json', typeof JSON_METRIC_FIELDS> = {
     const problems: string[] = [];
     for (const metric of metrics) {
       const { path } = metric;
-      const found = selectAll(document, path);
+      let found: unknown[];
+      try {
+        found = selectAll(document, path);
+      } catch (error) {
+        if (!(error instanceof JsonPathDepthError)) throw error;
+        problems.push(`${metric.name}: ${error.message}`);
+        continue;
+      }
       if (found.length === 0) {
         problems.push(`${metric.name}: ${path} matched nothing`);
         continue;
