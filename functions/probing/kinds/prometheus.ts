@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrometheusParseError, parsePrometheus } from '../../prometheus/parse';
+import { type ParsedPage, PrometheusParseError, parsePrometheusPage } from '../../prometheus/parse';
 import { evaluate, metricNames, PromqlSyntaxError, parseQuery, type Query } from '../../prometheus/promql';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
@@ -67,15 +67,22 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
       : contentType.startsWith('text/plain')
         ? ({ format: 'prometheus' } as const)
         : {};
-    let samples: ReturnType<typeof parsePrometheus>;
+    let page: ParsedPage;
     try {
-      samples = parsePrometheus(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
+      page = parsePrometheusPage(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
     } catch (error) {
       if (!(error instanceof PrometheusParseError)) throw error;
       return { failure: { reason: 'parse', detail: error.message }, values: [], warnings: [] };
     }
+    const { samples, duplicates } = page;
     const values: ExtractedValue[] = [];
     const warnings: string[] = [];
+    if (duplicates) {
+      // What a Prometheus scrape does too: keep the first sample, drop and count the rest, go on.
+      warnings.push(
+        `${duplicates.count} duplicate series dropped, the first sample of each kept (first at line ${duplicates.firstLine}: ${duplicates.series})`,
+      );
+    }
     const problems: string[] = [];
     for (const { metric, query } of queries) {
       const { series, truncated } = evaluate(query, samples, { maxSeries: options.maxSeries });

@@ -112,3 +112,24 @@ targets:
     expect(seriesOf(target, metric)).toBe(series);
   });
 });
+
+describe('prometheus kind: a series given twice', () => {
+  it('keeps the first sample, as a Prometheus scrape does, and warns', () => {
+    const [target] = parseConfig(
+      'targets: [{ name: p, url: "http://x", type: prometheus, metrics: [{ name: Up, query: sum(up) }] }]',
+    ).targets;
+    if (target?.type !== 'prometheus') throw new Error('expected a prometheus target');
+    const body = Buffer.from('up{job="a"} 1\nup{job="b"} 0\nup{job="a"} 5\n');
+    const inspection = kindOf(target).inspect(
+      target,
+      target.metrics,
+      { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body },
+      { maxSeries: 50 },
+    );
+    expect(inspection.values).toEqual([{ metric: 'Up', unit: 'None', value: 1, dimensions: {} }]);
+    expect(inspection.warnings).toEqual([
+      '1 duplicate series dropped, the first sample of each kept (first at line 3: up{job="a"})',
+    ]);
+    expect(inspection.failure).toBeUndefined();
+  });
+});
