@@ -534,7 +534,10 @@ class PageParser {
     while (stop < end && !isBlank(text.charCodeAt(stop))) stop++;
     const keywordLength = stop - p;
     if (keywordLength === 3 && text.startsWith('EOF', p)) {
-      if (this.format === 'openmetrics' && this.skipBlanks(stop, end) === end) this.eofLine = this.line;
+      // Only the exact line "# EOF" ends an OpenMetrics page ("#EOF" or " # EOF" are not the marker).
+      const exact = at === this.lineStart && p === at + 2 && text.charCodeAt(at + 1) === SPACE;
+      if (this.format === 'openmetrics' && exact && this.skipBlanks(stop, end) === end)
+        this.eofLine = this.line;
       return;
     }
     if (keywordLength !== 4 || this.names !== undefined) return;
