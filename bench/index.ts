@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'probe-engine': () => import('./probe-engine'),
   'prometheus-parser': () => import('./prometheus-parser'),
   jsonpath: () => import('./jsonpath'),
+  state: () => import('./state'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
 };

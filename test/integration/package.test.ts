@@ -142,6 +142,11 @@ describe('the packaged CloudFormation template', () => {
     expect(template.Resources.ProbeLambdaFunction?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+      // The rate-state bucket, which only the probe may use.
+      Environment: { Variables: { VIGIL_STATE_BUCKET: { Ref: 'VigilStateBucket' } } },
+    });
+    expect(template.Resources.WebhookLambdaFunction?.Properties).not.toMatchObject({
+      Environment: { Variables: { VIGIL_STATE_BUCKET: expect.anything() } },
     });
     const schedules = ofType('AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(1);
