@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'prometheus-parser': () => import('./prometheus-parser'),
   jsonpath: () => import('./jsonpath'),
   state: () => import('./state'),
+  'heavy-pages': () => import('./heavy-pages'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
 };
