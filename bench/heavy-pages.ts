@@ -1,7 +1,7 @@
 /**
  * Heavy pages must cost only themselves (issue 8): a round with a few legal but heavy pages next to healthy
- * targets. Each scenario runs one round in a fresh child process (bench/heavy-round.cjs), so its peak RSS is the
- * round's alone; the pages are served from this process on 127.0.0.1. Healthy targets answer a small page after
+ * targets. Each scenario runs one round in a fresh child process (bench/heavy-round.ts, bundled by esbuild as the
+ * Lambda is), so its peak RSS is the round's alone; the pages are served from this process on 127.0.0.1. Healthy targets answer a small page after
  * HEALTHY_DELAY_MS with a HEALTHY_TIMEOUT timeout: any of them failing is a false timeout caused by the others.
  *
  * Standalone: `npx tsx bench/heavy-pages.ts` prints the markdown section.
@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import type { BenchSection } from './types';
 
 const HEALTHY_TARGETS = 16;
@@ -95,7 +96,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 interface RoundOutcome {
-  results: { target: string; success: boolean; reason?: string; durationMs: number }[];
+  results: { target: string; success: boolean; reason?: string; detail?: string; durationMs: number }[];
   wallMs: number;
   maxRssKb: number;
 }
@@ -126,7 +127,23 @@ async function serve(pages: Scenario['pages']): Promise<{ url: string; close: ()
   };
 }
 
-async function runScenario(scenario: Scenario): Promise<RoundOutcome> {
+/** The round runner as one CJS bundle, like the Lambda's: the inspection worker then loads the bundle. */
+function bundleRoundRunner(dir: string): string {
+  const outfile = join(dir, 'heavy-round.cjs');
+  buildSync({
+    entryPoints: [join(__dirname, 'heavy-round.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minify: true,
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+async function runScenario(scenario: Scenario, runner: string): Promise<RoundOutcome> {
   const server = await serve(scenario.pages);
   try {
     const healthy = Array.from(
@@ -141,7 +158,7 @@ async function runScenario(scenario: Scenario): Promise<RoundOutcome> {
     const file = join(dir, 'vigil.yml');
     // Heavy targets first: their bodies arrive while the healthy ones wait for their answers.
     writeFileSync(file, `targets:\n${scenario.targets(server.url)}\n${healthy}\n`);
-    const child = spawn(process.execPath, [join(__dirname, 'heavy-round.cjs'), file], {
+    const child = spawn(process.execPath, [runner, file], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -155,8 +172,9 @@ async function runScenario(scenario: Scenario): Promise<RoundOutcome> {
 
 export async function run(): Promise<BenchSection> {
   const rows: string[] = [];
+  const runner = bundleRoundRunner(mkdtempSync(join(tmpdir(), 'vigil-heavy-bundle-')));
   for (const scenario of SCENARIOS) {
-    const outcome = await runScenario(scenario);
+    const outcome = await runScenario(scenario, runner);
     const healthy = outcome.results.filter((result) => result.target.startsWith('healthy-'));
     const heavy = outcome.results.filter((result) => !result.target.startsWith('healthy-'));
     const falseFailures = healthy.filter((result) => !result.success);
