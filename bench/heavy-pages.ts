@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { oneFamilyPage } from '../test/helpers/pages';
 import type { BenchSection } from './types';
 
 const HEALTHY_TARGETS = 16;
@@ -26,18 +27,6 @@ interface Scenario {
   pages: { path: string; body: Buffer; contentType: string }[];
   /** The heavy targets' YAML (under targets:), given the server URL. */
   targets(url: string): string;
-}
-
-/** `m{a="<i % 10>",b="<i>"} <i>` lines up to `bytes`: one family of many series. */
-function prometheusPage(bytes: number): Buffer {
-  const lines: string[] = [];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const line = `m{a="${i % 10}",b="${i}"} ${i}\n`;
-    lines.push(line);
-    size += line.length;
-  }
-  return Buffer.from(lines.join(''));
 }
 
 /** As short as lines get (`m{b="<base36>"} 1`), for a page of `series` series. */
@@ -60,7 +49,7 @@ const SCENARIOS: Scenario[] = [
     name: 'eight 10 MB Prometheus pages, `sum(m)`',
     pages: Array.from({ length: 8 }, (_, index) => ({
       path: `/heavy-${index}`,
-      body: prometheusPage(10 * MB - 1024),
+      body: oneFamilyPage(10 * MB - 1024),
       contentType: 'text/plain; version=0.0.4',
     })),
     targets: (url) =>

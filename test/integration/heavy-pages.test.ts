@@ -6,6 +6,7 @@
 import { parseConfig } from '../../functions/config/load';
 import { INSPECTION_HEAP_MB } from '../../functions/probing/inspection-pool';
 import { runRound } from '../../functions/probing/run';
+import { oneFamilyPage } from '../helpers/pages';
 import { startHttpServer, type TestServer } from '../helpers/servers';
 
 const HEALTHY = 12;
@@ -13,18 +14,6 @@ const HEALTHY_DELAY_MS = 100;
 // Healthy targets get 2 s (20× their answer time): parsing the three pages takes ~1.5 s each, so on one event loop
 // they would time out; the margin is for CI machines shared with other test runs, which delay every timer a little.
 const MB = 1024 * 1024;
-
-/** One family of many series, `bytes` long: parsing and summing it takes a second or more. */
-function heavyPage(bytes: number): Buffer {
-  const lines: string[] = [];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const line = `m{a="${i % 10}",b="${i}"} ${i}\n`;
-    lines.push(line);
-    size += line.length;
-  }
-  return Buffer.from(lines.join(''));
-}
 
 /** The most series a byte can buy (`m{b="<base36>"} 1`): ~20× its size as parsed samples, more than the worker's heap. */
 function tooHeavyPage(series: number): Buffer {
@@ -37,7 +26,7 @@ let server: TestServer;
 const pages = new Map<string, Buffer>();
 
 beforeAll(async () => {
-  for (let index = 0; index < 3; index++) pages.set(`/heavy-${index}`, heavyPage(8 * MB));
+  for (let index = 0; index < 3; index++) pages.set(`/heavy-${index}`, oneFamilyPage(8 * MB));
   pages.set('/too-heavy', tooHeavyPage(900_000));
   server = await startHttpServer((req, res) => {
     const page = pages.get(req.url ?? '');
