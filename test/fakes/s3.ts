@@ -90,7 +90,7 @@ export async function startFakeS3(buckets: readonly string[]): Promise<FakeS3> {
         ...(condition === undefined ? {} : { condition }),
       });
     const auth = SIGV4_RE.exec(req.headers.authorization ?? '');
-    if (!auth || auth[2] !== 's3') {
+    if (auth?.[2] !== 's3') {
       record(403);
       return sendXmlError(res, 403, 'AccessDenied', 'missing or malformed SigV4 Authorization for s3');
     }
