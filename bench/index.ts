@@ -11,6 +11,9 @@ import type { Bench, BenchSection } from './types';
 const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'probe-engine': () => import('./probe-engine'),
   'prometheus-parser': () => import('./prometheus-parser'),
+  jsonpath: () => import('./jsonpath'),
+  state: () => import('./state'),
+  'heavy-pages': () => import('./heavy-pages'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
 };

@@ -17,7 +17,8 @@ import {
   NOTIFICATION_METRICS,
   WEBHOOK_METRICS_SERVICE,
 } from '../functions/alarms/health';
-import type { AlarmLevel, MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
+import type { AlarmLevel } from '../functions/config/metric';
+import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
 import { alarmLogicalId } from './alarms';
 import { type CfnResource, getAtt, type Json, joined, REGION } from './cfn';

@@ -6,6 +6,7 @@
 
 import type { VigilConfig } from '../functions/config/schema';
 import { PLACEHOLDER_RE, referencedSsmParameters } from '../functions/config/secrets';
+import { STATE_PREFIX } from '../functions/probing/state';
 import { ACCOUNT_ID, arn, type CfnResource, getAtt, type Json, join, REGION } from './cfn';
 
 // Logical IDs osls gives the functions and their log groups (naming.getLambdaLogicalId / getLogGroupLogicalId).
@@ -20,6 +21,7 @@ export const WEBHOOK_ROLE_ID = 'VigilWebhookRole';
 export const META_ROLE_ID = 'VigilMetaRole';
 export const PROBE_SCHEDULER_ROLE_ID = 'VigilProbeSchedulerRole';
 export const DEAD_LETTER_QUEUE_ID = 'VigilDeadLetterQueue';
+export const STATE_BUCKET_ID = 'VigilStateBucket';
 
 interface Statement {
   Sid: string;
@@ -98,10 +100,33 @@ function role(name: string, service: string, statements: Statement[], sourceAcco
   };
 }
 
-/** The probe: its logs, metrics in vigil's namespace, the parameters the config references. */
+/**
+ * The probe's rate state: read and write objects under the state prefix only. ListBucket (held to that prefix)
+ * is there so a missing object answers 404 NoSuchKey, the first round, instead of 403 AccessDenied.
+ */
+function stateStatements(): Statement[] {
+  return [
+    {
+      Sid: 'ReadWriteProbeState',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: join([getAtt(STATE_BUCKET_ID, 'Arn'), `/${STATE_PREFIX}*`]),
+    },
+    {
+      Sid: 'FindProbeState',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: getAtt(STATE_BUCKET_ID, 'Arn'),
+      Condition: { StringLike: { 's3:prefix': `${STATE_PREFIX}*` } },
+    },
+  ];
+}
+
+/** The probe: its logs, metrics in vigil's namespace, its rate state, the parameters the config references. */
 export function probeRole(config: VigilConfig): CfnResource {
   return role('vigil-probe', 'lambda.amazonaws.com', [
     logStatement(PROBE_LOG_GROUP_ID),
+    ...stateStatements(),
     {
       Sid: 'PublishVigilMetrics',
       Effect: 'Allow',

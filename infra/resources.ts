@@ -13,8 +13,9 @@ import {
 import { deploymentNames, healthAlarmDefinitions } from '../functions/alarms/health';
 import type { VigilConfig } from '../functions/config/schema';
 import { probeTimeoutSeconds } from '../functions/probing/cycle';
+import { STATE_PREFIX } from '../functions/probing/state';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
-import { arn, type CfnOutput, type CfnResource, getAtt, ref, type Template } from './cfn';
+import { arn, type CfnOutput, type CfnResource, getAtt, join, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
 import {
   DEAD_LETTER_QUEUE_ID,
@@ -24,6 +25,7 @@ import {
   PROBE_SCHEDULER_ROLE_ID,
   probeRole,
   probeSchedulerRole,
+  STATE_BUCKET_ID,
   WEBHOOK_FUNCTION_ID,
   WEBHOOK_ROLE_ID,
   webhookRole,
@@ -39,9 +41,16 @@ export interface InfraOptions {
 
 /** SQS keeps messages at most 14 days; dead letters wait for a human, so keep them that long. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/**
+ * Objects of the state bucket not rewritten for this long are deleted: a probe writes its shard every round, so
+ * only the state of a removed shard (or of a stopped probe) ever gets this old, and a week-old rate history is
+ * useless anyway (the longest window is far shorter).
+ */
+export const STATE_EXPIRY_DAYS = 7;
 
 const ALERTS_TOPIC_POLICY_ID = 'VigilAlertsTopicPolicy';
 const META_TOPIC_POLICY_ID = 'VigilMetaTopicPolicy';
+const STATE_BUCKET_POLICY_ID = 'VigilStateBucketPolicy';
 const ACCOUNT_ALARMS_RULE_ID = 'VigilAccountAlarmsRule';
 const ACCOUNT_ALARMS_PERMISSION_ID = 'VigilAccountAlarmsPermission';
 
@@ -118,6 +127,8 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
         SqsManagedSseEnabled: true,
       },
     },
+    [STATE_BUCKET_ID]: stateBucket(),
+    [STATE_BUCKET_POLICY_ID]: stateBucketPolicy(),
     [PROBE_ROLE_ID]: probeRole(config),
     [WEBHOOK_ROLE_ID]: webhookRole(config),
     [META_ROLE_ID]: metaRole(config),
@@ -138,6 +149,10 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
       Value: ref(META_TOPIC_ID),
     },
     VigilDeadLetterQueueUrl: { Description: 'Undeliverable notifications', Value: ref(DEAD_LETTER_QUEUE_ID) },
+    VigilStateBucketName: {
+      Description: 'The probe rate state (rate() history)',
+      Value: ref(STATE_BUCKET_ID),
+    },
   };
   if (config.dashboard.enabled && config.targets.length > 0) {
     const first = planDashboards(config, options).dashboards[0];
@@ -148,6 +163,67 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
       };
   }
   return { Resources, Outputs };
+}
+
+/**
+ * The probe's rate state (functions/probing/state/): private, encrypted (SSE-S3), owner-enforced, never public,
+ * unversioned (every round overwrites its shard; versions would only cost storage), old objects expired. Named by
+ * CloudFormation, and kept when the stack is deleted (a non-empty bucket cannot be deleted; its objects expire).
+ */
+function stateBucket(): CfnResource {
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'expire-stale-state',
+            Status: 'Enabled',
+            Prefix: STATE_PREFIX,
+            ExpirationInDays: STATE_EXPIRY_DAYS,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** Refuses any request to the state bucket that does not use TLS. */
+function stateBucketPolicy(): CfnResource {
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: ref(STATE_BUCKET_ID),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'TlsOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [getAtt(STATE_BUCKET_ID, 'Arn'), join([getAtt(STATE_BUCKET_ID, 'Arn'), '/*'])],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  };
 }
 
 /**
@@ -194,6 +270,7 @@ export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
     probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
     alertsTopicArn: ref(ALERTS_TOPIC_ID),
     metaTopicArn: ref(META_TOPIC_ID),
+    stateBucket: ref(STATE_BUCKET_ID),
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deploymentNames(options).deadLetterQueue,

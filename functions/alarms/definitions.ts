@@ -22,16 +22,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Severity } from '../alerts/types';
-import {
-  ALARM_LEVELS,
-  type MetricConfig,
-  type TargetConfig,
-  type TREAT_MISSING,
-  type VigilConfig,
-} from '../config/schema';
+import { ALARM_LEVELS, type TREAT_MISSING } from '../config/metric';
+import type { MetricConfig, TargetConfig, VigilConfig } from '../config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
-import { parseQuery } from '../prometheus/promql';
+import { kindOf } from '../probing/kinds';
+import type { AlarmSeries } from '../probing/kinds/types';
 import { type CloudWatchComparison, COMPARISONS, type ParsedComparison, parseComparison } from './threshold';
 
 // CloudWatch PutMetricAlarm limits.
@@ -81,7 +77,7 @@ export interface MetricSelector {
    * `exact`: the one series with exactly these dimensions. `all`: every series that has them, whatever other
    * dimensions (Prometheus labels) it carries, reduced by the statistic (a Metrics Insights query in CloudWatch).
    */
-  series: 'exact' | 'all';
+  series: AlarmSeries;
 }
 
 export interface AlarmDefinition {
@@ -215,14 +211,9 @@ export function statisticFor(comparison: ParsedComparison): AlarmStatistic {
   return comparison.op === '>' || comparison.op === '>=' ? 'Maximum' : 'Minimum';
 }
 
-/** Does a metric have exactly one series per target (dimension Target only)? */
-export function seriesOf(target: TargetConfig, metric: MetricConfig): MetricSelector['series'] {
-  if (target.type !== 'prometheus' || metric.query === undefined) return 'exact';
-  const { aggregation } = parseQuery(metric.query);
-  // sum(x) and sum by () (x) collapse to one unlabelled series; by (l), without (l) and bare selectors keep labels.
-  const single =
-    aggregation !== undefined && aggregation.without === undefined && (aggregation.by?.length ?? 0) === 0;
-  return single ? 'exact' : 'all';
+/** Which series of a metric an alarm watches: the metric's kind knows (one series, or labelled ones). */
+export function seriesOf(target: TargetConfig, metric: MetricConfig): AlarmSeries {
+  return kindOf(target).seriesOf(metric);
 }
 
 /** Does a sample (one datum the probe publishes) belong to the series an alarm watches? */

@@ -202,6 +202,8 @@ function deepest(issues: readonly z.core.$ZodIssue[]): number {
 function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
+      // A schema may explain its unknown keys (a metric key of another probe kind); zod's own text is replaced.
+      if (!issue.message.startsWith('Unrecognized key')) return issue.message;
       return `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;

@@ -3,15 +3,14 @@
  * validated once at load; every problem is reported with its path.
  */
 import { z } from 'zod';
-import { parseComparison } from '../alarms/threshold';
 import { matchValueError } from '../alerts/routing';
 import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
-import { METRIC_UNITS } from '../metrics/units';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
-import { jsonPathError } from '../probing/jsonpath';
-import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
+import { isProbeType, type MetricFieldsOf, PROBE_KINDS, PROBE_TYPES, type ProbeType } from '../probing/kinds';
+import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
+import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { formatDuration, parseDuration, parseSize } from './units';
 
@@ -128,72 +127,6 @@ const conditionSchema = z.string().superRefine((source, ctx) => {
   }
 });
 
-export const TREAT_MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'] as const;
-
-const comparisonText = z.string().superRefine((text, ctx) => {
-  const parsed = parseComparison(text);
-  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-});
-
-/** One alarm level: "> 5000", or { when: "> 5000", for: 3, of: 5, missing: breaching }. */
-const thresholdLevel = z
-  .union([
-    comparisonText,
-    z.strictObject({
-      when: comparisonText,
-      for: z.number().int().min(1).optional(),
-      of: z.number().int().min(1).optional(),
-      missing: z.enum(TREAT_MISSING).optional(),
-    }),
-  ])
-  .superRefine((level, ctx) => {
-    if (typeof level === 'string') return;
-    const datapoints = level.for ?? 1;
-    const periods = level.of ?? Math.max(datapoints, 1);
-    if (datapoints > periods) {
-      ctx.addIssue({ code: 'custom', message: `for (${datapoints}) must not exceed of (${periods})` });
-    }
-  });
-
-export const ALARM_LEVELS = ['warning', 'critical', 'emergency'] as const;
-export type AlarmLevel = (typeof ALARM_LEVELS)[number];
-
-const thresholdsSchema = z.strictObject({
-  warning: thresholdLevel.optional(),
-  critical: thresholdLevel.optional(),
-  emergency: thresholdLevel.optional(),
-});
-
-// CloudWatch metric names: 1-255 printable ASCII characters. We keep them identifier-like so they read well
-// as alarm names and dashboard labels.
-const metricName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,254}$/, 'use letters, digits, _ . - (start with a letter)');
-
-const metricSchema = z.strictObject({
-  name: metricName,
-  path: z
-    .string()
-    .superRefine((path, ctx) => {
-      const error = jsonPathError(path);
-      if (error) ctx.addIssue({ code: 'custom', message: error });
-    })
-    .optional(),
-  query: z
-    .string()
-    .superRefine((source, ctx) => {
-      try {
-        parseQuery(source);
-      } catch (error) {
-        if (!(error instanceof PromqlSyntaxError)) throw error;
-        ctx.addIssue({ code: 'custom', message: `"${source}": ${error.message}` });
-      }
-    })
-    .optional(),
-  unit: z.enum(METRIC_UNITS).default('None'),
-  thresholds: thresholdsSchema.optional(),
-});
-
 // Target names become the CloudWatch dimension Target and part of alarm names (255 ASCII max).
 const targetName = z
   .string()
@@ -201,103 +134,151 @@ const targetName = z
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-const targetSchema = z
-  .strictObject({
-    name: targetName,
-    url: httpUrl,
-    type: z.enum(['http', 'json', 'prometheus']).default('http'),
-    method: z.enum(HTTP_METHODS).default('GET'),
-    headers: z
-      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
-      .default({}),
-    body: secretable.optional(),
-    timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
-    followRedirects: z.boolean().default(true),
-    maxRedirects: z.number().int().min(0).max(50).optional(),
-    maxBodySize: size.optional(),
-    maxSeries: z.number().int().min(1).max(1000).optional(),
-    /** Probe link-local / cloud metadata addresses (169.254.0.0/16, fd00:ec2::254), refused by default. */
-    allowLinkLocal: z.boolean().default(false),
-    /** Accept self-signed or expired certificates (CertExpiryDays is still reported). */
-    insecureSkipVerify: z.boolean().default(false),
-    expect: z
-      .strictObject({
-        status: z.union([statusPattern, z.array(statusPattern).min(1)]).default(DEFAULTS.expectStatus),
-        conditions: z.array(conditionSchema).default([]),
-        maxDuration: duration('maxDuration', DURATION_BOUNDS.maxDuration).optional(),
-      })
-      .default({ status: DEFAULTS.expectStatus, conditions: [] }),
-    metrics: z.array(metricSchema).default([]),
-  })
-  .superRefine(
-    (value, ctx) => {
-      // Runs even when fields inside the target are invalid (see the root check), so reads are defensive.
-      const target = asRecord(value);
-      const type = target.type ?? 'http';
-      const seen = new Set<string>();
-      asArray(target.metrics).forEach((raw, index) => {
-        const metric = asRecord(raw);
-        const where = ['metrics', index];
-        if (typeof metric.name === 'string') {
-          if (seen.has(metric.name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [...where, 'name'],
-              message: `duplicate metric "${metric.name}"`,
-            });
-          }
-          seen.add(metric.name);
-        }
-        if (type === 'json' && metric.path === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...where, 'path'],
-            message: 'a json target metric needs a path ($.field)',
-          });
-        }
-        if (type === 'prometheus' && metric.query === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...where, 'query'],
-            message: 'a prometheus target metric needs a query',
-          });
-        }
-        if (type === 'http') {
-          ctx.addIssue({
-            code: 'custom',
-            path: where,
-            message: 'http targets have no body metrics: use type json (path) or prometheus (query)',
-          });
-        }
-        if (type === 'json' && metric.query !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...where, 'query'],
-            message: 'query is for prometheus targets; use path',
-          });
-        }
-        if (type === 'prometheus' && metric.path !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...where, 'path'],
-            message: 'path is for json targets; use query',
-          });
-        }
-      });
-      if (type !== 'json') {
-        asArray(asRecord(target.expect).conditions).forEach((source, index) => {
-          if (typeof source === 'string' && /(^|\()\s*\$/.test(source)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['expect', 'conditions', index],
-              message: `"${source}": JSONPath conditions need type: json`,
-            });
-          }
-        });
-      }
+/** What every target has, whatever its type; each kind adds `type` and its `metrics` (see probing/kinds/). */
+const TARGET_BASE_FIELDS = {
+  name: targetName,
+  url: httpUrl,
+  method: z.enum(HTTP_METHODS).default('GET'),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
+    .default({}),
+  body: secretable.optional(),
+  timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
+  followRedirects: z.boolean().default(true),
+  maxRedirects: z.number().int().min(0).max(50).optional(),
+  maxBodySize: size.optional(),
+  maxSeries: z.number().int().min(1).max(1000).optional(),
+  /** Probe link-local / cloud metadata addresses (169.254.0.0/16, fd00:ec2::254), refused by default. */
+  allowLinkLocal: z.boolean().default(false),
+  /** Accept self-signed or expired certificates (CertExpiryDays is still reported). */
+  insecureSkipVerify: z.boolean().default(false),
+  expect: z
+    .strictObject({
+      status: z.union([statusPattern, z.array(statusPattern).min(1)]).default(DEFAULTS.expectStatus),
+      conditions: z.array(conditionSchema).default([]),
+      maxDuration: duration('maxDuration', DURATION_BOUNDS.maxDuration).optional(),
+    })
+    .default({ status: DEFAULTS.expectStatus, conditions: [] }),
+};
+const targetBase = z.strictObject(TARGET_BASE_FIELDS);
+export type TargetBaseConfig = z.output<typeof targetBase>;
+
+/** A target without `type:` is a plain HTTP check. */
+const DEFAULT_PROBE_TYPE = 'http' satisfies ProbeType;
+
+const fieldsOf = (type: ProbeType): z.ZodRawShape => PROBE_KINDS[type].metricFields ?? {};
+const metricKinds = PROBE_TYPES.filter((type) => PROBE_KINDS[type].metricFields !== undefined);
+/** "json (path) or prometheus (query)": the kinds with body metrics and the fields each adds. */
+const metricKindsText = metricKinds
+  .map((type) => `${type} (${Object.keys(fieldsOf(type)).join(', ')})`)
+  .join(' or ');
+const jsonKindsText = PROBE_TYPES.filter((type) => PROBE_KINDS[type].parsesJson).join(' or ');
+
+/** An unknown metric key that another kind uses says so: "query is for prometheus targets; use path". */
+function unknownMetricKeysMessage(type: ProbeType, keys: readonly string[]): string {
+  const own = Object.keys(fieldsOf(type)).join(', ');
+  return keys
+    .map((key) => {
+      const owners = metricKinds.filter((other) => other !== type && Object.hasOwn(fieldsOf(other), key));
+      return owners.length === 0
+        ? `unknown key "${key}"`
+        : `${key} is for ${owners.join(' and ')} targets; use ${own}`;
+    })
+    .join('; ');
+}
+
+function metricSchemaOf(type: ProbeType) {
+  const fields = PROBE_KINDS[type].metricFields;
+  if (fields === undefined) {
+    return z.never({ error: `${type} targets have no body metrics: use type ${metricKindsText}` });
+  }
+  return z.strictObject(
+    { ...METRIC_BASE_FIELDS, ...fields },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? unknownMetricKeysMessage(type, issue.keys) : undefined,
     },
-    { when: () => true },
   );
+}
+
+/** Checks across a target's fields; they run even when fields are invalid, so reads are defensive. */
+function checkTarget(type: ProbeType, value: unknown, ctx: z.RefinementCtx): void {
+  const target = asRecord(value);
+  const seen = new Set<string>();
+  asArray(target.metrics).forEach((raw, index) => {
+    const name = asRecord(raw).name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', index, 'name'],
+        message: `duplicate metric "${name}"`,
+      });
+    }
+    seen.add(name);
+  });
+  if (PROBE_KINDS[type].parsesJson) return;
+  asArray(asRecord(target.expect).conditions).forEach((source, index) => {
+    if (typeof source === 'string' && /(^|\()\s*\$/.test(source)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expect', 'conditions', index],
+        message: `"${source}": JSONPath conditions need type: ${jsonKindsText}`,
+      });
+    }
+  });
+}
+
+function targetSchemaOf(type: ProbeType) {
+  const literal = z.literal(type);
+  return z
+    .strictObject({
+      ...TARGET_BASE_FIELDS,
+      type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
+      metrics: z.array(metricSchemaOf(type)).default([]),
+    })
+    .superRefine((value, ctx) => checkTarget(type, value, ctx), { when: () => true });
+}
+
+type TargetOf<T extends ProbeType> = TargetBaseConfig & {
+  type: T;
+  metrics: KindMetric<MetricFieldsOf<T>>[];
+};
+type TargetInputOf<T extends ProbeType> = z.input<typeof targetBase> & {
+  metrics?: KindMetricInput<MetricFieldsOf<T>>[];
+} & (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
+/** One target, validated: a union discriminated by `type` over every kind in the registry. */
+export type TargetConfig = { [T in ProbeType]: TargetOf<T> }[ProbeType];
+type TargetConfigInput = { [T in ProbeType]: TargetInputOf<T> }[ProbeType];
+
+const probeTypesText = PROBE_TYPES.join(', ');
+const targetOptions = PROBE_TYPES.map(targetSchemaOf);
+const targetSchema = z.discriminatedUnion(
+  'type',
+  targetOptions as [(typeof targetOptions)[number], ...typeof targetOptions],
+  {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const type = asRecord(issue.input).type;
+      return `unknown target type ${JSON.stringify(type)}: use one of ${probeTypesText}`;
+    },
+  },
+) as unknown as z.ZodType<TargetConfig, TargetConfigInput>;
+
+// With an unknown type the union checks nothing else; the shared fields still are, so every problem shows at once.
+const targetOfUnknownType = targetBase.extend({ type: z.unknown(), metrics: z.unknown() });
+
+const targetsSchema = z.array(targetSchema).superRefine(
+  (value, ctx) => {
+    asArray(value).forEach((raw, index) => {
+      if (isProbeType(asRecord(raw).type ?? DEFAULT_PROBE_TYPE)) return;
+      for (const { input: _input, ...issue } of targetOfUnknownType.safeParse(raw).error?.issues ?? []) {
+        ctx.addIssue({ ...issue, path: [index, ...issue.path] });
+      }
+    });
+  },
+  { when: () => true },
+);
 
 // --- Deployment options read by infra/ (alarms, dashboard, logs); see infra/README.md. ---
 
@@ -399,7 +380,7 @@ export const configSchema = z
         maxRedirects: DEFAULTS.maxRedirects,
         maxSeries: DEFAULTS.maxSeries,
       }),
-    targets: z.array(targetSchema).default([]),
+    targets: targetsSchema.default([]),
     webhook: z
       .strictObject({
         // Empty would authenticate nothing; an absent key leaves intake open (with a warning at start).
@@ -461,7 +442,6 @@ export const configSchema = z
 
 export type VigilConfigInput = z.input<typeof configSchema>;
 export type VigilConfig = z.output<typeof configSchema>;
-export type TargetConfig = VigilConfig['targets'][number];
 export type MetricConfig = TargetConfig['metrics'][number];
 export type ThresholdsConfig = NonNullable<MetricConfig['thresholds']>;
 export type RouteConfig = VigilConfig['routes'][number];

@@ -97,6 +97,11 @@ const KEEP_ALIVE_IDLE_MS = 4_000;
 /** A redirect's body is drained (keeping the socket) up to this size, else the socket is dropped (Go: 2 KiB). */
 const REDIRECT_BODY_DRAIN_MAX_BYTES = 4_096;
 const MS_PER_DAY = 86_400_000;
+/**
+ * A timer firing later than this was held up by a busy event loop rather than by timer granularity (a few ms):
+ * the time it was late is not the target's.
+ */
+const EVENT_LOOP_STALL_GRACE_MS = 20;
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Safe to resend when a reused keep-alive socket turns out dead before any response (Go's isReplayable). */
@@ -265,16 +270,31 @@ class Probe {
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.armTimeout(this.request.timeoutMs);
+    this.visited.add(url.href);
+    this.startHop(url, false);
+  }
+
+  /**
+   * The timeout counts this target's time only. A timer that fires late means the event loop was busy with
+   * something else (another target's work) for that long, and this target's bytes may be waiting unread: the
+   * stall is given back, so the pending I/O is read before the timeout is decided.
+   */
+  private armTimeout(ms: number): void {
+    const due = performance.now() + ms;
     this.timer = setTimeout(() => {
+      const late = performance.now() - due;
+      if (late > EVENT_LOOP_STALL_GRACE_MS) {
+        this.armTimeout(late);
+        return;
+      }
       const hop = this.hop;
       const sofar = hop?.stage === 'transfer' ? ` (${hop.wireBytes} bytes so far)` : '';
       this.fail(
         'timeout',
         `timed out after ${this.request.timeoutMs} ms ${STAGE_DESCRIPTIONS[hop?.stage ?? 'queued']}${sofar}`,
       );
-    }, this.request.timeoutMs);
-    this.visited.add(url.href);
-    this.startHop(url, false);
+    }, ms);
   }
 
   private startHop(url: URL, retried: boolean): void {

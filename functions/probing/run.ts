@@ -7,9 +7,9 @@ import type { LookupFunction } from 'node:net';
 import type { TargetConfig, VigilConfig } from '../config/schema';
 import { type ResolveOptions, resolveSecrets } from '../config/secrets';
 import { USER_AGENT } from '../version';
-import { type Condition, evaluateCondition, parseCondition } from './conditions';
 import { type HttpOutcome, httpProbe } from './http';
-import { PROBE_KINDS } from './kinds';
+import { inspectResponse } from './inspection-pool';
+import { kindOf } from './kinds';
 import { mapWithConcurrency } from './pool';
 import { describeStatus, statusMatches } from './status';
 import type { FailureReason, ProbeResult } from './types';
@@ -87,17 +87,6 @@ function deadlineResult(target: TargetConfig, timestamp: Date): ProbeResult {
   };
 }
 
-// Conditions were validated at config load; parse each source once per process, not once per probe.
-const conditionCache = new Map<string, Condition>();
-function compiledCondition(source: string): Condition {
-  let condition = conditionCache.get(source);
-  if (!condition) {
-    condition = parseCondition(source);
-    conditionCache.set(source, condition);
-  }
-  return condition;
-}
-
 interface ProbeContext extends RoundOptions {
   signal: AbortSignal;
   now: () => Date;
@@ -130,7 +119,7 @@ async function probe(
   ctx: ProbeContext,
   timestamp: Date,
 ): Promise<ProbeResult> {
-  const kind = PROBE_KINDS[target.type];
+  const kind = kindOf(target);
   const headers: Record<string, string> = { accept: kind.accept };
   for (const [name, value] of Object.entries(target.headers)) {
     headers[name.toLowerCase()] = await resolveSecrets(value, ctx.secrets);
@@ -190,25 +179,15 @@ async function probe(
     return fail('status', `status (${outcome.status}) not in ${describeStatus(target.expect.status)}`);
   }
 
-  const inspection = kind.inspect(target, target.metrics, outcome, {
+  const { inspection, failedConditions } = await inspectResponse({
+    target,
+    response: outcome,
+    durationMs: outcome.durationMs,
     maxSeries: target.maxSeries ?? config.probe.maxSeries,
   });
   const partial = { values: inspection.values, warnings: inspection.warnings };
   if (inspection.failure?.reason === 'parse') return fail('parse', inspection.failure.detail, partial);
-
-  const conditionContext = {
-    status: outcome.status,
-    body: outcome.body.toString('utf8'),
-    json: inspection.json,
-    headers: outcome.headers,
-    durationMs: outcome.durationMs,
-  };
-  const failed: string[] = [];
-  for (const source of target.expect.conditions) {
-    const result = evaluateCondition(compiledCondition(source), conditionContext);
-    if (!result.ok) failed.push(result.message);
-  }
-  if (failed.length > 0) return fail('condition', failed.join('; '), partial);
+  if (failedConditions.length > 0) return fail('condition', failedConditions.join('; '), partial);
   if (inspection.failure) return fail(inspection.failure.reason, inspection.failure.detail, partial);
 
   const maxDuration = target.expect.maxDuration;

@@ -1,4 +1,5 @@
 import type { MetricUnit } from '../metrics/units';
+import type { ProbeType } from './kinds';
 
 /** Why a probe failed: short, stable, machine-readable (used as a log field and in the CLI table). */
 export const FAILURE_REASONS = [
@@ -39,7 +40,7 @@ export interface ExtractedValue {
 
 export interface ProbeResult {
   target: string;
-  type: 'http' | 'json' | 'prometheus';
+  type: ProbeType;
   success: boolean;
   reason?: FailureReason;
   /** Human-readable explanation, e.g. `$.goroutines (5234) < 5000`. Never contains secrets. */

@@ -62,11 +62,25 @@ export interface MetricFamilyMetadata {
   unit?: string;
 }
 
+/**
+ * Series the page gave more than once. Like a Prometheus scrape ("duplicate sample for timestamp": the first
+ * sample is stored, the rest are dropped and counted, and the scrape goes on), the first one is kept.
+ */
+export interface DuplicateSeries {
+  /** Samples dropped because their series (name and labels, in any order) came earlier in the page. */
+  count: number;
+  /** The first dropped one: its 1-based line and the series, shortened. */
+  firstLine: number;
+  series: string;
+}
+
 export interface ParsedPage {
+  /** One per series, in page order (duplicates dropped, see `duplicates`). */
   samples: Sample[];
   /** From `# HELP`, `# TYPE` and `# UNIT`, keyed by family name; left empty in selective (`names`) mode. */
   metadata: Map<string, MetricFamilyMetadata>;
   format: ExpositionFormat;
+  duplicates?: DuplicateSeries;
 }
 
 const TAB = 9;
@@ -152,6 +166,9 @@ class PageParser {
   /** A Prometheus 3 metric name given inside the braces: `{"my.metric", a="b"}`. */
   private quotedName: string | undefined;
   private eofLine = 0;
+  /** Series seen so far, by seriesHash → index in `samples` (several on a collision). */
+  private readonly seriesByHash = new Map<number, number | number[]>();
+  private duplicates: DuplicateSeries | undefined;
   /** Off for parsePrometheus, which returns samples only: comment lines are then checked but not kept. */
   private readonly collectMetadata: boolean;
 
@@ -181,7 +198,12 @@ class PageParser {
       this.lineStart = start;
       this.fail(start, 'OpenMetrics page does not end with "# EOF"');
     }
-    return { samples: this.samples, metadata: this.metadata, format: this.format };
+    return {
+      samples: this.samples,
+      metadata: this.metadata,
+      format: this.format,
+      ...(this.duplicates === undefined ? {} : { duplicates: this.duplicates }),
+    };
   }
 
   private fail(at: number, reason: string): never {
@@ -270,11 +292,33 @@ class PageParser {
       if (text.charCodeAt(p) !== HASH) this.fail(p, `unexpected ${this.found(p, end)} after the timestamp`);
       this.parseExemplar(p, end);
     }
-    this.samples.push(
+    const sample: Sample =
       timestampMs === undefined
         ? { name: name!, labels, value }
-        : { name: name!, labels, value, timestampMs },
-    );
+        : { name: name!, labels, value, timestampMs };
+    if (this.isDuplicate(sample)) return;
+    this.samples.push(sample);
+  }
+
+  /** Has this series (same name and labels, empty ones counting as absent) come before? Records it if so. */
+  private isDuplicate(sample: Sample): boolean {
+    const hash = seriesHash(sample);
+    const seen = this.seriesByHash.get(hash);
+    if (seen === undefined) {
+      this.seriesByHash.set(hash, this.samples.length);
+      return false;
+    }
+    const indexes = typeof seen === 'number' ? [seen] : seen;
+    if (!indexes.some((index) => sameSeries(this.samples[index]!, sample))) {
+      // A hash collision between different series: keep both.
+      this.seriesByHash.set(hash, [...indexes, this.samples.length]);
+      return false;
+    }
+    if (this.duplicates === undefined) {
+      this.duplicates = { count: 0, firstLine: this.line, series: describeSeries(sample) };
+    }
+    this.duplicates.count++;
+    return true;
   }
 
   /** Reads label pairs after `{` up to and including `}`; returns the position after `}`. */
@@ -286,7 +330,6 @@ class PageParser {
   ): number {
     const { text } = this;
     let p = at;
-    let first = true;
     for (;;) {
       p = this.skipBlanks(p, end);
       if (p >= end) this.fail(p, 'label set not closed, expected "}"');
@@ -298,9 +341,18 @@ class PageParser {
         labelName = this.parseQuoted(p, end);
         p = this.skipBlanks(this.pos, end);
         code = p < end ? text.charCodeAt(p) : LF;
-        if (first && nameMayBeInside && (code === COMMA || code === RIGHT_BRACE)) {
+        // A quoted string without `=` is the metric name (Prometheus 3 UTF-8 names), wherever it stands.
+        if (code === COMMA || code === RIGHT_BRACE) {
+          if (!nameMayBeInside) {
+            this.fail(
+              nameAt,
+              `expected "=" after label name ${excerpt(labelName)}, found ${this.found(p, end)}`,
+            );
+          }
+          if (this.quotedName !== undefined) {
+            this.fail(nameAt, `a second metric name ${excerpt(labelName)} inside "{"`);
+          }
           this.quotedName = labelName;
-          first = false;
           if (code === COMMA) p++;
           continue;
         }
@@ -313,7 +365,6 @@ class PageParser {
       } else {
         this.fail(p, `expected a label name or "}", found ${this.found(p, end)}`);
       }
-      first = false;
       if (p >= end || text.charCodeAt(p) !== EQUALS) {
         this.fail(p, `expected "=" after label name ${excerpt(labelName)}, found ${this.found(p, end)}`);
       }
@@ -483,7 +534,10 @@ class PageParser {
     while (stop < end && !isBlank(text.charCodeAt(stop))) stop++;
     const keywordLength = stop - p;
     if (keywordLength === 3 && text.startsWith('EOF', p)) {
-      if (this.format === 'openmetrics' && this.skipBlanks(stop, end) === end) this.eofLine = this.line;
+      // Only the exact line "# EOF" ends an OpenMetrics page ("#EOF" or " # EOF" are not the marker).
+      const exact = at === this.lineStart && p === at + 2 && text.charCodeAt(at + 1) === SPACE;
+      if (this.format === 'openmetrics' && exact && this.skipBlanks(stop, end) === end)
+        this.eofLine = this.line;
       return;
     }
     if (keywordLength !== 4 || this.names !== undefined) return;
@@ -491,6 +545,8 @@ class PageParser {
     if (keyword === undefined) return;
 
     let q = this.skipBlanks(stop, end);
+    // `# HELP` with nothing after it is a comment, as Prometheus' lexer and client_golang's parser read it.
+    if (q === end) return;
     const nameAt = q;
     if (q < end && text.charCodeAt(q) === QUOTE) {
       this.parseQuoted(q, end);
@@ -546,6 +602,53 @@ class PageParser {
 
 const METRIC_TYPE_SET: ReadonlySet<string> = new Set(METRIC_TYPES);
 
+/** FNV-1a over a string, from a seed: two seeds give two independent 32-bit hashes. */
+function fnv1a(text: string, seed: number): number {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+const SEED_A = 2166136261;
+const SEED_B = 0x9747b28c;
+/** 2^32: a 53-bit integer is 21 bits of one hash above the 32 bits of the other. */
+const TWO_POW_32 = 4294967296;
+
+/**
+ * A 53-bit hash of a series that does not depend on the order of its labels (pairs are hashed alone and summed),
+ * so the page is not re-sorted per line. Empty values are skipped: Prometheus drops empty labels.
+ */
+function seriesHash(sample: Sample): number {
+  let a = fnv1a(sample.name, SEED_A);
+  let b = fnv1a(sample.name, SEED_B);
+  for (const [name, value] of Object.entries(sample.labels)) {
+    if (value === '') continue;
+    const pair = `${name}\u0000${value}`;
+    a = (a + fnv1a(pair, SEED_A)) >>> 0;
+    b = (b + fnv1a(pair, SEED_B)) >>> 0;
+  }
+  return (a >>> 11) * TWO_POW_32 + b;
+}
+
+function sameSeries(left: Sample, right: Sample): boolean {
+  if (left.name !== right.name) return false;
+  const nonEmpty = (labels: Record<string, string>) =>
+    Object.entries(labels).filter(([, value]) => value !== '');
+  const a = nonEmpty(left.labels);
+  const b = nonEmpty(right.labels);
+  return (
+    a.length === b.length &&
+    a.every(([name, value]) => Object.hasOwn(right.labels, name) && right.labels[name] === value)
+  );
+}
+
+/** `name{a="b"}` for a message, shortened like the other excerpts. */
+function describeSeries(sample: Sample): string {
+  const labels = Object.entries(sample.labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+  const text = labels.length === 0 ? sample.name : `${sample.name}{${labels.join(',')}}`;
+  return text.length > ERROR_EXCERPT_MAX_CHARS * 2 ? `${text.slice(0, ERROR_EXCERPT_MAX_CHARS * 2)}…` : text;
+}
+
 /** Reads the 4-letter keyword of a `# HELP`, `# TYPE` or `# UNIT` line without slicing. */
 function commentKeyword(text: string, at: number): 'HELP' | 'TYPE' | 'UNIT' | undefined {
   switch (text.charCodeAt(at)) {
@@ -571,7 +674,10 @@ export function parsePrometheusPage(text: string, options: ParseOptions = {}): P
   return new PageParser(text, options, true).run();
 }
 
-/** Parses a page into samples; throws PrometheusParseError on the first malformed line. */
+/**
+ * Parses a page into samples (a series given twice keeps its first sample; parsePrometheusPage reports them);
+ * throws PrometheusParseError on the first malformed line.
+ */
 export function parsePrometheus(text: string, options: ParseOptions = {}): Sample[] {
   return new PageParser(text, options, false).run().samples;
 }

@@ -76,7 +76,8 @@ export interface AwsJsonServerOptions {
   handle(request: AwsJsonRequest, server: FakeAwsServer): AwsJsonReply | Promise<AwsJsonReply>;
 }
 
-const SIGV4_RE =
+/** What SigV4 puts in Authorization; group 1 is the region, group 2 the signing name. */
+export const SIGV4_RE =
   /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/;
 
 /** Starts a fake JSON-protocol service on a random loopback port. */
@@ -223,7 +224,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 }
 
 /** Service keys of `AWS_ENDPOINT_URL_<SERVICE>` the fakes stand in for. */
-export type FakeService = 'CLOUDWATCH' | 'SQS' | 'SSM' | 'SNS' | 'DYNAMODB';
+export type FakeService = 'CLOUDWATCH' | 'SQS' | 'SSM' | 'SNS' | 'DYNAMODB' | 'S3';
 
 /** Dummy credentials the fakes accept; never real ones. */
 export const FAKE_CREDENTIALS = {

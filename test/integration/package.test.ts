@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { loadConfig } from '../../functions/config/load';
-import { ALARM_LEVELS } from '../../functions/config/schema';
+import { ALARM_LEVELS } from '../../functions/config/metric';
 import type { CfnResource, Template } from '../../infra/cfn';
 import { SERVERLESS_OWN_RESOURCES } from '../../infra/issues';
 import { validateTemplate } from '../../infra/validate-template';
@@ -192,6 +192,11 @@ describe('the packaged CloudFormation template', () => {
     expect(template.Resources.ProbeLambdaFunction?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+      // The rate-state bucket, which only the probe may use.
+      Environment: { Variables: { VIGIL_STATE_BUCKET: { Ref: 'VigilStateBucket' } } },
+    });
+    expect(template.Resources.WebhookLambdaFunction?.Properties).not.toMatchObject({
+      Environment: { Variables: { VIGIL_STATE_BUCKET: expect.anything() } },
     });
     const schedules = ofType('AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(1);

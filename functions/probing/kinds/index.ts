@@ -1,8 +1,36 @@
-import type { TargetConfig } from '../../config/schema';
+/**
+ * The one place probe kinds are registered. Adding a kind = its module file + one line here; the target schema
+ * (config/schema.ts, a union discriminated by `type`), the result type and the alarm series all follow from it.
+ */
+import type { z } from 'zod';
+import type { MetricConfig, TargetConfig } from '../../config/schema';
 import { http } from './http';
 import { json } from './json';
 import { prometheus } from './prometheus';
 import type { ProbeKind } from './types';
 
-/** Every probe type, registered once: adding a type means its module plus one line here (and the schema enum). */
-export const PROBE_KINDS = { http, json, prometheus } satisfies { [T in TargetConfig['type']]: ProbeKind<T> };
+/** Each entry must be a ProbeKind whose `type` equals its key (a mislabelled or foreign entry is a type error). */
+type Registry<R> = { readonly [K in keyof R]: ProbeKind<K & string, z.ZodRawShape | undefined> };
+export function defineKinds<const R extends Registry<R>>(kinds: R): R {
+  return kinds;
+}
+
+export const PROBE_KINDS = defineKinds({ http, json, prometheus });
+
+export type ProbeKinds = typeof PROBE_KINDS;
+export type ProbeType = keyof ProbeKinds;
+export const PROBE_TYPES = Object.keys(PROBE_KINDS) as ProbeType[];
+/** The metric fields kind T adds to the shared ones (undefined for a kind without body metrics). */
+export type MetricFieldsOf<T extends ProbeType> = ProbeKinds[T]['metricFields'];
+
+export function isProbeType(type: unknown): type is ProbeType {
+  return typeof type === 'string' && Object.hasOwn(PROBE_KINDS, type);
+}
+
+/** A kind seen through the union of all metrics: only ever called with the metrics of the target it was looked up by. */
+export type AnyProbeKind = ProbeKind<ProbeType, z.ZodRawShape | undefined, MetricConfig>;
+
+/** The kind that probes `target`. The registry's single cast: the target's `type` picked the kind. */
+export function kindOf(target: Pick<TargetConfig, 'type'>): AnyProbeKind {
+  return PROBE_KINDS[target.type] as unknown as AnyProbeKind;
+}

@@ -1,6 +1,20 @@
-import { selectAll } from '../jsonpath';
+import { z } from 'zod';
+import { JsonPathDepthError, jsonPathError, selectAll } from '../jsonpath';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
+
+const JSON_METRIC_FIELDS = {
+  /** RFC 9535 JSONPath selecting exactly one number (or numeric string, or boolean) of the body. */
+  path: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? 'a json target metric needs a path ($.field)' : undefined,
+    })
+    .superRefine((path, ctx) => {
+      const error = jsonPathError(path);
+      if (error) ctx.addIssue({ code: 'custom', message: error });
+    }),
+};
 
 /** Numbers as JSON health endpoints really send them: numbers, numeric strings ("256"), booleans (up: true). */
 export function toNumber(value: unknown): number | undefined {
@@ -19,9 +33,13 @@ function describe(value: unknown): string {
 }
 
 /** JSON health endpoints: each metric's `path` (RFC 9535 JSONPath) selects one number. */
-export const json: ProbeKind<'json'> = {
+export const json: ProbeKind<'json', typeof JSON_METRIC_FIELDS> = {
   type: 'json',
   accept: 'application/json',
+  metricFields: JSON_METRIC_FIELDS,
+  parsesJson: true,
+  // A path selects one value: one series per target.
+  seriesOf: () => 'exact',
   inspect(_target, metrics, response): Inspection {
     let document: unknown;
     try {
@@ -36,8 +54,15 @@ export const json: ProbeKind<'json'> = {
     const values: ExtractedValue[] = [];
     const problems: string[] = [];
     for (const metric of metrics) {
-      const path = metric.path!;
-      const found = selectAll(document, path);
+      const { path } = metric;
+      let found: unknown[];
+      try {
+        found = selectAll(document, path);
+      } catch (error) {
+        if (!(error instanceof JsonPathDepthError)) throw error;
+        problems.push(`${metric.name}: ${error.message}`);
+        continue;
+      }
       if (found.length === 0) {
         problems.push(`${metric.name}: ${path} matched nothing`);
         continue;

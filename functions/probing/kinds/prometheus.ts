@@ -1,5 +1,6 @@
-import { PrometheusParseError, parsePrometheus } from '../../prometheus/parse';
-import { evaluate, metricNames, parseQuery, type Query } from '../../prometheus/promql';
+import { z } from 'zod';
+import { type ParsedPage, PrometheusParseError, parsePrometheusPage } from '../../prometheus/parse';
+import { evaluate, metricNames, PromqlSyntaxError, parseQuery, type Query } from '../../prometheus/promql';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
 
@@ -17,13 +18,38 @@ function compiled(source: string): Query {
   return query;
 }
 
+const PROMETHEUS_METRIC_FIELDS = {
+  /** PromQL evaluated against the scraped page. */
+  query: z
+    .string({
+      error: (issue) => (issue.input === undefined ? 'a prometheus target metric needs a query' : undefined),
+    })
+    .superRefine((source, ctx) => {
+      try {
+        compiled(source);
+      } catch (error) {
+        if (!(error instanceof PromqlSyntaxError)) throw error;
+        ctx.addIssue({ code: 'custom', message: `"${source}": ${error.message}` });
+      }
+    }),
+};
+
 /** Prometheus /metrics pages: each metric's PromQL-subset `query` selects series; `by` labels become dimensions. */
-export const prometheus: ProbeKind<'prometheus'> = {
+export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS> = {
   type: 'prometheus',
   // What Prometheus itself sends; servers that can't do OpenMetrics fall back to text 0.0.4.
   accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1',
+  metricFields: PROMETHEUS_METRIC_FIELDS,
+  parsesJson: false,
+  seriesOf(metric) {
+    const { aggregation } = compiled(metric.query);
+    // sum(x) and sum by () (x) collapse to one unlabelled series; by (l), without (l) and bare selectors keep labels.
+    const single =
+      aggregation !== undefined && aggregation.without === undefined && (aggregation.by?.length ?? 0) === 0;
+    return single ? 'exact' : 'all';
+  },
   inspect(_target, metrics, response, options): Inspection {
-    const queries = metrics.map((metric) => ({ metric, query: compiled(metric.query!) }));
+    const queries = metrics.map((metric) => ({ metric, query: compiled(metric.query) }));
     // Parse only the families the queries need: a node_exporter page has ~1,500 series we'd otherwise build.
     let names: Set<string> | undefined = new Set();
     for (const { query } of queries) {
@@ -41,15 +67,22 @@ export const prometheus: ProbeKind<'prometheus'> = {
       : contentType.startsWith('text/plain')
         ? ({ format: 'prometheus' } as const)
         : {};
-    let samples: ReturnType<typeof parsePrometheus>;
+    let page: ParsedPage;
     try {
-      samples = parsePrometheus(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
+      page = parsePrometheusPage(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
     } catch (error) {
       if (!(error instanceof PrometheusParseError)) throw error;
       return { failure: { reason: 'parse', detail: error.message }, values: [], warnings: [] };
     }
+    const { samples, duplicates } = page;
     const values: ExtractedValue[] = [];
     const warnings: string[] = [];
+    if (duplicates) {
+      // What a Prometheus scrape does too: keep the first sample, drop and count the rest, go on.
+      warnings.push(
+        `${duplicates.count} duplicate series dropped, the first sample of each kept (first at line ${duplicates.firstLine}: ${duplicates.series})`,
+      );
+    }
     const problems: string[] = [];
     for (const { metric, query } of queries) {
       const { series, truncated } = evaluate(query, samples, { maxSeries: options.maxSeries });

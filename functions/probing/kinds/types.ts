@@ -1,4 +1,6 @@
-import type { MetricConfig, TargetConfig } from '../../config/schema';
+import type { z } from 'zod';
+import type { MetricBaseFields } from '../../config/metric';
+import type { TargetBaseConfig } from '../../config/schema';
 import type { ExtractedValue, FailureReason } from '../types';
 
 /** What a probe kind sees of a response that passed the status check. */
@@ -23,15 +25,35 @@ export interface Inspection {
 }
 
 /**
- * One probe type (http, json, prometheus): how to ask (Accept header) and a pure inspection of the body.
- * Transport, status, conditions and duration checks are common to all kinds and live in run.ts.
+ * Which series an alarm on a metric watches. `exact`: the one series with dimension Target only. `all`: every
+ * series of the target, whatever extra dimensions (labels) it carries — unknown until the probe runs.
  */
-export interface ProbeKind<T extends TargetConfig['type']> {
+export type AlarmSeries = 'exact' | 'all';
+
+/** A metric of a kind whose own fields are F: the fields every metric has plus the kind's. */
+export type KindMetric<F extends z.ZodRawShape | undefined> = F extends z.ZodRawShape
+  ? z.output<z.ZodObject<MetricBaseFields & F>>
+  : never;
+export type KindMetricInput<F extends z.ZodRawShape | undefined> = F extends z.ZodRawShape
+  ? z.input<z.ZodObject<MetricBaseFields & F>>
+  : never;
+
+/**
+ * One probe type (http, json, prometheus): its metric config, how to ask (Accept header), a pure inspection of
+ * the body, and the shape of its metrics' series for alarms. Transport, status, conditions and duration checks are
+ * common to all kinds and live in run.ts. Registered once in index.ts.
+ */
+export interface ProbeKind<T extends string, F extends z.ZodRawShape | undefined, M = KindMetric<F>> {
   readonly type: T;
   readonly accept: string;
+  /** The kind's own metric fields besides name, unit and thresholds; undefined: the body yields no metrics. */
+  readonly metricFields: F;
+  /** The body is parsed as JSON, so `$.` conditions can read it. */
+  readonly parsesJson: boolean;
+  seriesOf(metric: M): AlarmSeries;
   inspect(
-    target: TargetConfig,
-    metrics: readonly MetricConfig[],
+    target: TargetBaseConfig,
+    metrics: readonly M[],
     response: ResponseView,
     options: InspectOptions,
   ): Inspection;

@@ -149,6 +149,63 @@ routes:
     expect(issues.find((issue) => issue.path === 'targets[0].url')?.line).toBe(8);
   });
 
+  it('reports every problem of several bad targets at once, each kind with its own metric fields', () => {
+    const issues = issuesOf(`
+targets:
+  - name: a
+    url: htp://x
+    type: pager
+    metrics: [{ name: M, path: $.x }]
+  - name: b
+    url: http://x
+    type: json
+    metrics:
+      - { name: M, query: up }
+      - { name: N, path: "$[" }
+      - { name: N, path: $.a, bogus: 1 }
+  - name: c
+    url: http://x
+    type: prometheus
+    expect: { conditions: ["$.x == 1"] }
+    metrics:
+      - { name: M, path: $.a }
+      - { name: Q, query: "nope(" }
+  - name: d
+    url: http://x
+    metrics: [{ name: M, path: $.a }]
+  - url: http://x
+    type: json
+`);
+    expect(issues.map(({ path, message }) => `${path}: ${message}`)).toEqual(
+      expect.arrayContaining([
+        'targets[0].type: unknown target type "pager": use one of http, json, prometheus',
+        // An unknown type still gets its shared fields checked.
+        'targets[0].url: "htp://x" is not an http(s) URL',
+        'targets[1].metrics[0].path: a json target metric needs a path ($.field)',
+        'targets[1].metrics[0]: query is for prometheus targets; use path',
+        expect.stringMatching(
+          /^targets\[1\]\.metrics\[1\]\.path: "\$\[" is not a valid JSONPath \(RFC 9535\)/,
+        ),
+        'targets[1].metrics[2]: unknown key "bogus"',
+        'targets[1].metrics[2].name: duplicate metric "N"',
+        'targets[2].metrics[0].query: a prometheus target metric needs a query',
+        'targets[2].metrics[0]: path is for json targets; use query',
+        expect.stringMatching(/^targets\[2\]\.metrics\[1\]\.query: "nope\(": /),
+        'targets[2].expect.conditions[0]: "$.x == 1": JSONPath conditions need type: json',
+        'targets[3].metrics[0]: http targets have no body metrics: use type json (path) or prometheus (query)',
+        'targets[4].name: expected string, received undefined',
+      ]),
+    );
+    expect(issues).toHaveLength(13);
+  });
+
+  it('reads a target without type as http', () => {
+    expect(parseConfig('targets: [{ name: a, url: "http://x" }]').targets[0]).toMatchObject({
+      type: 'http',
+      metrics: [],
+    });
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const issues = issuesOf('targets:\n  - name: a\n   url: b\n');
     expect(issues[0]!.message).toMatch(/^YAML: /);

@@ -43,6 +43,23 @@ describe('least-privilege IAM', () => {
     });
   });
 
+  it('lets the probe read and write its state objects only, under the state prefix', () => {
+    const statements = statementsOf(probeRole(withChannels)).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('s3:')),
+    );
+    expect(
+      statements.map((statement) => [statement.Action, text(statement.Resource), statement.Condition]),
+    ).toEqual([
+      [['s3:GetObject', 's3:PutObject'], '${VigilStateBucket.Arn}/probe-state/*', undefined],
+      // Without ListBucket a missing object is 403, not the 404 that means "first round".
+      ['s3:ListBucket', '${VigilStateBucket.Arn}', { StringLike: { 's3:prefix': 'probe-state/*' } }],
+    ]);
+    const webhookS3 = statementsOf(webhookRole(withChannels)).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('s3:')),
+    );
+    expect(webhookS3).toEqual([]);
+  });
+
   it('grants * nowhere else', () => {
     for (const role of [probeRole(withChannels), webhookRole(withChannels), probeSchedulerRole()]) {
       for (const statement of statementsOf(role)) {

@@ -203,6 +203,45 @@ describe('generated resources', () => {
     expect(DEAD_LETTER_RETENTION_SECONDS).toBe(1_209_600);
   });
 
+  it('keeps the probe state in a private, encrypted, TLS-only bucket whose stale objects expire', () => {
+    const [[id, bucket] = []] = ofType(template.Resources, 'AWS::S3::Bucket');
+    expect(id).toBe('VigilStateBucket');
+    expect(bucket).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: {
+          Rules: [
+            expect.objectContaining({ Status: 'Enabled', Prefix: 'probe-state/', ExpirationInDays: 7 }),
+          ],
+        },
+      },
+    });
+    expect(bucket?.Properties).not.toHaveProperty('VersioningConfiguration');
+    const [[, policy] = []] = ofType(template.Resources, 'AWS::S3::BucketPolicy');
+    expect(policy?.Properties).toMatchObject({
+      Bucket: { Ref: 'VigilStateBucket' },
+      PolicyDocument: {
+        Statement: [
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
+    });
+    expect(deploymentSettings(config, OPTIONS).stateBucket).toEqual({ Ref: 'VigilStateBucket' });
+  });
+
   it('passes the resource specification on its own (references into osls resources aside)', () => {
     const problems = validateTemplate(template);
     const outside =

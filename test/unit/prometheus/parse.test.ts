@@ -190,14 +190,7 @@ describe('parsePrometheus: features', () => {
     ],
     ['an empty page', '', []],
     ['a page of comments only', '# HELP x nothing yet\n# TYPE x gauge\n', []],
-    [
-      'a repeated series (both kept)',
-      'x 1\nx 2\n',
-      [
-        { name: 'x', labels: {}, value: 1 },
-        { name: 'x', labels: {}, value: 2 },
-      ],
-    ],
+    ['a repeated series (the first kept)', 'x 1\nx 2\n', [{ name: 'x', labels: {}, value: 1 }]],
     [
       'a Prometheus 3 quoted metric name and label name',
       '{"my.metric", "a.b"="x"} 1\n',
@@ -242,6 +235,70 @@ describe('parsePrometheus: features', () => {
 
     // Assert
     expect(sample).not.toHaveProperty('timestampMs');
+  });
+});
+
+describe('parsePrometheusPage: a series given twice', () => {
+  it.each<[string, string, Sample[], { count: number; firstLine: number; series: string } | undefined]>([
+    ['no duplicate', 'x 1\ny 2\nx{a="b"} 3\n', [], undefined],
+    [
+      'the same line twice',
+      'x 1\nx 2\n',
+      [{ name: 'x', labels: {}, value: 1 }],
+      { count: 1, firstLine: 2, series: 'x' },
+    ],
+    [
+      'labels in another order',
+      'x{a="1",b="2"} 1\nx{b="2",a="1"} 2\n',
+      [{ name: 'x', labels: { a: '1', b: '2' }, value: 1 }],
+      { count: 1, firstLine: 2, series: 'x{b="2",a="1"}' },
+    ],
+    [
+      'an empty label is an absent one',
+      'x 1\nx{a=""} 2\n',
+      [{ name: 'x', labels: {}, value: 1 }],
+      { count: 1, firstLine: 2, series: 'x{a=""}' },
+    ],
+    [
+      'a quoted name and a bare one',
+      'x{a="1"} 1\n{"x",a="1"} 2\n{a="1","x"} 3\n',
+      [{ name: 'x', labels: { a: '1' }, value: 1 }],
+      { count: 2, firstLine: 2, series: 'x{a="1"}' },
+    ],
+    [
+      'three times, counted twice',
+      'y 0\nx 1\nx 2\nx 3\n',
+      [
+        { name: 'y', labels: {}, value: 0 },
+        { name: 'x', labels: {}, value: 1 },
+      ],
+      { count: 2, firstLine: 3, series: 'x' },
+    ],
+  ])('%s', (_name, text, kept, duplicates) => {
+    const page = parsePrometheusPage(text);
+    if (kept.length > 0) expect(page.samples).toEqual(kept);
+    expect(page.duplicates).toEqual(duplicates);
+  });
+
+  it('keeps different series whose labels differ only in a value', () => {
+    const page = parsePrometheusPage('x{a="1"} 1\nx{a="2"} 2\nx{b="1"} 3\nz{a="1"} 4\n');
+    expect(page.samples).toHaveLength(4);
+    expect(page.duplicates).toBeUndefined();
+  });
+
+  it('finds duplicates among many distinct series (no false positives from the hash)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) lines.push(`m{a="${i % 137}",b="${Math.floor(i / 137)}"} ${i}`);
+    lines.push('m{b="0",a="5"} -1');
+    const page = parsePrometheusPage(`${lines.join('\n')}\n`);
+    expect(page.samples).toHaveLength(20_000);
+    expect(page.duplicates).toMatchObject({ count: 1, firstLine: 20_001 });
+  });
+
+  it('also checks in selective mode, among the kept families', () => {
+    const page = parsePrometheusPage('x 1\ny 1\ny 2\nx 2\n', { names: new Set(['x']) });
+    expect(page.samples).toEqual([{ name: 'x', labels: {}, value: 1 }]);
+    expect(page.duplicates).toMatchObject({ count: 1, firstLine: 4 });
   });
 });
 
@@ -334,7 +391,7 @@ describe('parsePrometheus: errors', () => {
     ['a comma without a label', 'x{,} 1\n', {}, 1, 'expected a label name or "}"'],
     ['an empty quoted label name', 'x{""="v"} 1\n', {}, 1, 'empty label name'],
     ['an unknown type', '# TYPE x histogramm\n', {}, 1, 'unknown metric type "histogramm"'],
-    ['TYPE without a name', '# TYPE\n', {}, 1, 'expected a metric name after "# TYPE"'],
+    ['TYPE followed by a comment sign', '# TYPE #\n', {}, 1, 'expected a metric name after "# TYPE"'],
     ['HELP with a bad name', '# HELP 1x help\n', {}, 1, 'expected a metric name after "# HELP"'],
     ['TYPE with extra words', '# TYPE x gauge extra\n', {}, 1, 'unexpected text after the TYPE of "x"'],
     ['a comment that is not an exemplar', 'x 1 # not an exemplar\n', {}, 1, 'expected an exemplar'],
