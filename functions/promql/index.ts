@@ -1,0 +1,36 @@
+/**
+ * vigil's PromQL engine: the one public entry point. Pure (no I/O, no clock): parse once at config load,
+ * evaluate per probe round against a SampleSource.
+ *
+ *   const expr = parsePromql('sum(rate(http_requests_total{status=~"5.."}[5m]))'); // throws PromqlError
+ *   const result = evaluateInstant(expr, memorySource(series), Date.now());          // { type, value | series }
+ *
+ * Semantics are Prometheus 3's (promql/engine.go, functions.go, quantile.go), proven against a real Prometheus
+ * in test/integration/promql-differential.test.ts; where 2.42 (the local reference server) differs, the newer,
+ * deliberate behaviour is implemented and the difference is tested and documented in the README.
+ *
+ * Supported: selectors with = != =~ !~ (regexes fully anchored), `offset` (positive, range + offset within
+ * MAX_HISTORY_MS); rate irate increase delta idelta avg/min/max/sum/count/last_over_time changes resets
+ * absent_over_time; abs ceil floor round sqrt exp ln log2 log10 clamp clamp_min clamp_max timestamp scalar vector
+ * absent time histogram_quantile label_replace; + - * / % ^, == != > < >= <= (with bool), and or unless, with
+ * on (...) / ignoring (...) one-to-one matching; sum avg min max count group stddev stdvar topk bottomk quantile
+ * with by / without before or after the argument. Everything else (subqueries, @, group_left/right,
+ * count_values, atan2, other functions, negative offsets) is a PromqlError with `unsupported` set.
+ */
+export { PromqlError } from './errors';
+export type { Expr, Matcher, MatchOp } from './ast';
+export { parsePromql, MAX_HISTORY_MS } from './parser';
+export { evaluateInstant, DEFAULT_LOOKBACK_MS, type EvaluateOptions, type InstantValue } from './evaluate';
+export { memorySource, type Labels, type Sample, type SampleSource, type SeriesSamples } from './source';
+export {
+  historyNeededMs,
+  metricNamesOf,
+  resultHasLabels,
+  selectorsOf,
+  splitComparison,
+  type SelectorUse,
+  type ThresholdOp,
+} from './analysis';
+export { formatPromql } from './format';
+export { compileMatcherRegex } from './regex';
+export { limitSeries, MAX_SERIES_DEFAULT } from './limit';
