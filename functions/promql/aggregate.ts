@@ -7,7 +7,7 @@
 import type { Aggregation } from './ast';
 import { PromqlError } from './errors';
 import { KahanSum, kahanInc } from './kahan';
-import { dropLabels, keepLabels, labelKey, METRIC_NAME, type LabelSet } from './labels';
+import { dropLabels, keepLabels, type LabelSet, labelKey, METRIC_NAME } from './labels';
 import { quantile } from './quantile';
 import type { VectorSample } from './values';
 
@@ -199,7 +199,11 @@ function aggregateK(expr: Aggregation, samples: readonly VectorSample[], param: 
 }
 
 /** Evaluates one aggregation over an instant vector; `param` is topk/bottomk's k or quantile's φ. */
-export function aggregate(expr: Aggregation, samples: readonly VectorSample[], param: number): VectorSample[] {
+export function aggregate(
+  expr: Aggregation,
+  samples: readonly VectorSample[],
+  param: number,
+): VectorSample[] {
   if (expr.op === 'topk' || expr.op === 'bottomk') {
     return aggregateK(expr, samples, param).map((sample) => ({ labels: sample.labels, value: sample.value }));
   }

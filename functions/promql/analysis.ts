@@ -1,8 +1,8 @@
 /** Static questions callers ask about a parsed expression: what it reads, how far back, what shape it returns. */
 import { type ComparisonOp, type Expr, isComparison, type Matcher, type VectorSelector } from './ast';
+import { DEFAULT_LOOKBACK_MS } from './evaluate';
 import { absentLabels } from './functions';
 import { METRIC_NAME } from './labels';
-import { DEFAULT_LOOKBACK_MS } from './evaluate';
 import { typeOf } from './parser';
 
 export interface SelectorUse {
@@ -202,11 +202,14 @@ export type ThresholdOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
  * A top-level filtering comparison of a vector with a number (`X > 1000`, or `1000 < X` flipped to `X > 1000`),
  * as alert rules write their threshold; undefined for anything else (`bool`, two vectors, no literal).
  */
-export function splitComparison(expr: Expr): { operand: Expr; op: ThresholdOp; threshold: number } | undefined {
+export function splitComparison(
+  expr: Expr,
+): { operand: Expr; op: ThresholdOp; threshold: number } | undefined {
   const top = unwrap(expr);
   if (top.kind !== 'binary' || !isComparison(top.op) || top.returnBool) return undefined;
   const right = literalNumber(top.rhs);
-  if (right !== undefined && typeOf(top.lhs) === 'vector') return { operand: top.lhs, op: top.op, threshold: right };
+  if (right !== undefined && typeOf(top.lhs) === 'vector')
+    return { operand: top.lhs, op: top.op, threshold: right };
   const left = literalNumber(top.lhs);
   if (left !== undefined && typeOf(top.rhs) === 'vector') {
     return { operand: top.rhs, op: FLIPPED[top.op], threshold: left };

@@ -5,7 +5,7 @@
  */
 import { type BinaryExpr, type BinaryOp, isComparison, isSetOp } from './ast';
 import { PromqlError } from './errors';
-import { dropLabels, dropMetricName, keepLabels, labelKey, METRIC_NAME, type LabelSet } from './labels';
+import { dropLabels, dropMetricName, keepLabels, type LabelSet, labelKey, METRIC_NAME } from './labels';
 import type { VectorSample } from './values';
 
 /** Go's math.Pow, whose special cases differ from JavaScript's `**` where 1 or -1 meets NaN or ±Inf. */
@@ -132,7 +132,11 @@ function formatLabels(labels: LabelSet): string {
 }
 
 /** Two instant vectors: set operators, or one-to-one matching (a duplicate on either side is an error). */
-export function vectorBinary(expr: BinaryExpr, lhs: readonly VectorSample[], rhs: readonly VectorSample[]): VectorSample[] {
+export function vectorBinary(
+  expr: BinaryExpr,
+  lhs: readonly VectorSample[],
+  rhs: readonly VectorSample[],
+): VectorSample[] {
   const signature = signatureFunction(expr);
   if (isSetOp(expr.op)) return setOperation(expr, lhs, rhs, signature);
   if (lhs.length === 0 || rhs.length === 0) return [];
@@ -141,7 +145,9 @@ export function vectorBinary(expr: BinaryExpr, lhs: readonly VectorSample[], rhs
     const sig = signature(sample.labels);
     const duplicate = right.get(sig);
     if (duplicate !== undefined) {
-      const matched = expr.matching?.on ? keepLabels(sample.labels, new Set(expr.matching.labels)) : dropLabels(sample.labels, new Set([METRIC_NAME, ...(expr.matching?.labels ?? [])]));
+      const matched = expr.matching?.on
+        ? keepLabels(sample.labels, new Set(expr.matching.labels))
+        : dropLabels(sample.labels, new Set([METRIC_NAME, ...(expr.matching?.labels ?? [])]));
       throw new PromqlError(
         expr.pos.start,
         `found duplicate series for the match group ${formatLabels(matched)} on the right hand-side of the operation: [${formatLabels(sample.labels)}, ${formatLabels(duplicate.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,

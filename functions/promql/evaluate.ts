@@ -3,13 +3,14 @@
  * (Prometheus 3 semantics: selector windows are left-open, (t - range, t] and (t - lookback, t]; Prometheus 2.x
  * included the left edge).
  */
-import type { Expr, MatrixSelector, VectorSelector } from './ast';
-import { PromqlError } from './errors';
-import { absentLabels, INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS } from './functions';
+
 import { aggregate } from './aggregate';
+import type { Expr, MatrixSelector, VectorSelector } from './ast';
 import { scalarBinary, vectorBinary, vectorScalarBinary } from './binary';
 import { isSupportedFunction } from './catalog';
-import { compareLabelSets, dropMetricName, fromRecord, labelKey, type LabelSet, toRecord } from './labels';
+import { PromqlError } from './errors';
+import { absentLabels, INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS } from './functions';
+import { compareLabelSets, dropMetricName, fromRecord, type LabelSet, labelKey, toRecord } from './labels';
 import { matchesLabels } from './matchers';
 import type { Labels, Sample, SampleSource } from './source';
 import type { RangeSeries, Value, VectorSample } from './values';
@@ -100,7 +101,8 @@ class Evaluator {
     const seen = new Set<string>();
     for (const sample of samples) {
       const key = labelKey(sample.labels);
-      if (seen.has(key)) throw new PromqlError(expr.pos.start, 'vector cannot contain metrics with the same labelset');
+      if (seen.has(key))
+        throw new PromqlError(expr.pos.start, 'vector cannot contain metrics with the same labelset');
       seen.add(key);
     }
   }
@@ -135,7 +137,10 @@ class Evaluator {
         if (value.type !== 'vector') return value;
         return {
           type: 'vector',
-          samples: value.samples.map((sample) => ({ labels: dropMetricName(sample.labels), value: -sample.value })),
+          samples: value.samples.map((sample) => ({
+            labels: dropMetricName(sample.labels),
+            value: -sample.value,
+          })),
         };
       }
       case 'binary': {
@@ -153,7 +158,10 @@ class Evaluator {
         if (lhs.type === 'vector' && rhs.type === 'vector') {
           return { type: 'vector', samples: vectorBinary(expr, lhs.samples, rhs.samples) };
         }
-        throw new PromqlError(expr.pos.start, 'binary expression must contain only scalar and instant vector types');
+        throw new PromqlError(
+          expr.pos.start,
+          'binary expression must contain only scalar and instant vector types',
+        );
       }
       case 'aggregation': {
         const param = expr.param === undefined ? Number.NaN : this.scalar(expr.param);
@@ -171,12 +179,16 @@ class Evaluator {
 
   private call(expr: Extract<Expr, { kind: 'call' }>): Value {
     const { func } = expr;
-    if (!isSupportedFunction(func)) throw new PromqlError(expr.pos.start, `unknown function with name ${JSON.stringify(func)}`);
+    if (!isSupportedFunction(func))
+      throw new PromqlError(expr.pos.start, `unknown function with name ${JSON.stringify(func)}`);
     const rangeFunction = RANGE_FUNCTIONS[func];
     const rangeArg = expr.args[0];
     if (func === 'absent_over_time' && rangeArg?.kind === 'range') {
       const { series } = this.rangeSelector(rangeArg);
-      return { type: 'vector', samples: series.length > 0 ? [] : [{ labels: absentLabels(rangeArg), value: 1 }] };
+      return {
+        type: 'vector',
+        samples: series.length > 0 ? [] : [{ labels: absentLabels(rangeArg), value: 1 }],
+      };
     }
     if (rangeFunction !== undefined && rangeArg?.kind === 'range') {
       const { series, startMs, endMs } = this.rangeSelector(rangeArg);
@@ -194,7 +206,11 @@ class Evaluator {
     if (instantFunction === undefined) {
       throw new PromqlError(expr.pos.start, `${func}() needs a range selector such as x[5m]`);
     }
-    return instantFunction(expr.args.map((arg) => this.eval(arg)), expr, this.atMs);
+    return instantFunction(
+      expr.args.map((arg) => this.eval(arg)),
+      expr,
+      this.atMs,
+    );
   }
 }
 

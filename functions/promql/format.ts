@@ -1,5 +1,5 @@
 /** Canonical PromQL text for an AST, in Prometheus' printer style; parsePromql(formatPromql(e)) gives e back. */
-import { type BinaryOp, type Expr, type Matcher, type VectorSelector } from './ast';
+import type { BinaryOp, Expr, Matcher, VectorSelector } from './ast';
 import { METRIC_NAME } from './labels';
 import { formatDuration } from './numbers';
 
@@ -67,7 +67,13 @@ function labelList(labels: readonly string[]): string {
 
 /** Whether `child` needs parentheses as the `side` operand of a binary `op`. */
 function needsParens(child: Expr, op: BinaryOp, side: 'lhs' | 'rhs'): boolean {
-  if (child.kind === 'number' && op === '^' && side === 'lhs' && (child.value < 0 || Object.is(child.value, -0))) return true;
+  if (
+    child.kind === 'number' &&
+    op === '^' &&
+    side === 'lhs' &&
+    (child.value < 0 || Object.is(child.value, -0))
+  )
+    return true;
   if (child.kind === 'unary') return PRECEDENCE[op] >= PRECEDENCE['*'];
   if (child.kind !== 'binary') return false;
   const parent = PRECEDENCE[op];
@@ -96,9 +102,12 @@ export function formatPromql(expr: Expr): string {
       return `(${formatPromql(expr.expr)})`;
     case 'unary': {
       const inner = formatPromql(expr.expr);
-      if (expr.expr.kind === 'binary' && PRECEDENCE[expr.expr.op] < PRECEDENCE['^']) return `${expr.op}(${inner})`;
+      if (expr.expr.kind === 'binary' && PRECEDENCE[expr.expr.op] < PRECEDENCE['^'])
+        return `${expr.op}(${inner})`;
       // A space keeps "- -x" from reading as one token pair the parser would fold differently.
-      return expr.expr.kind === 'unary' || expr.expr.kind === 'number' ? `${expr.op} ${inner}` : `${expr.op}${inner}`;
+      return expr.expr.kind === 'unary' || expr.expr.kind === 'number'
+        ? `${expr.op} ${inner}`
+        : `${expr.op}${inner}`;
     }
     case 'call':
       return `${expr.func}(${expr.args.map(formatPromql).join(', ')})`;

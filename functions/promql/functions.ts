@@ -6,7 +6,16 @@
 import type { Call, Expr } from './ast';
 import type { FunctionName } from './catalog';
 import { KahanSum, kahanInc } from './kahan';
-import { BUCKET_LABEL, dropLabels, dropMetricName, getLabel, labelKey, METRIC_NAME, setLabel, type LabelSet } from './labels';
+import {
+  BUCKET_LABEL,
+  dropLabels,
+  dropMetricName,
+  getLabel,
+  type LabelSet,
+  labelKey,
+  METRIC_NAME,
+  setLabel,
+} from './labels';
 import { parseGoFloat } from './numbers';
 import { type Bucket, bucketQuantile } from './quantile';
 import { compileMatcherRegex, expandTemplate } from './regex';
@@ -27,7 +36,12 @@ function rangeSeconds(ms: number): number {
  * Prometheus ≥ 2.51 applies that zero limit after the half-interval choice (commit 7f912db1, "Fix limiting of
  * extrapolation to negative values"); 2.42 applied it first, so a few windows differ there.
  */
-function extrapolatedRate(points: readonly Sample[], window: Window, isCounter: boolean, isRate: boolean): number | undefined {
+function extrapolatedRate(
+  points: readonly Sample[],
+  window: Window,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
   const n = points.length;
   if (n < 2) return undefined;
   const first = points[0]!;
@@ -99,7 +113,10 @@ function averageOverTime(points: readonly Sample[]): number {
   return sum / count + kahanC / count;
 }
 
-function compareOverTime(points: readonly Sample[], better: (candidate: number, best: number) => boolean): number {
+function compareOverTime(
+  points: readonly Sample[],
+  better: (candidate: number, best: number) => boolean,
+): number {
   let best = points[0]!.v;
   for (const point of points) if (better(point.v, best)) best = point.v;
   return best;
@@ -176,7 +193,10 @@ function stringOf(value: Value | undefined): string {
 function mapValues(value: Value | undefined, f: (v: number) => number): Value {
   return {
     type: 'vector',
-    samples: vectorOf(value).map((sample) => ({ labels: dropMetricName(sample.labels), value: f(sample.value) })),
+    samples: vectorOf(value).map((sample) => ({
+      labels: dropMetricName(sample.labels),
+      value: f(sample.value),
+    })),
   };
 }
 
@@ -222,7 +242,10 @@ function histogramQuantile(q: number, samples: readonly VectorSample[]): Value {
   }
   return {
     type: 'vector',
-    samples: [...groups.values()].map((group) => ({ labels: group.labels, value: bucketQuantile(q, group.buckets) })),
+    samples: [...groups.values()].map((group) => ({
+      labels: group.labels,
+      value: bucketQuantile(q, group.buckets),
+    })),
   };
 }
 
@@ -237,7 +260,10 @@ function labelReplace(args: readonly Value[]): Value {
     samples: vectorOf(vector).map((sample) => {
       const match = pattern.exec(getLabel(sample.labels, source));
       if (match === null) return { labels: sample.labels, value: sample.value };
-      return { labels: setLabel(sample.labels, target, expandTemplate(template, match)), value: sample.value };
+      return {
+        labels: setLabel(sample.labels, target, expandTemplate(template, match)),
+        value: sample.value,
+      };
     }),
   };
 }
@@ -269,7 +295,9 @@ export const INSTANT_FUNCTIONS: Partial<Record<FunctionName, InstantFunction>> =
     })),
   }),
   absent: ([v], call) =>
-    vectorOf(v).length > 0 ? { type: 'vector', samples: [] } : { type: 'vector', samples: [{ labels: absentLabels(call.args[0]!), value: 1 }] },
+    vectorOf(v).length > 0
+      ? { type: 'vector', samples: [] }
+      : { type: 'vector', samples: [{ labels: absentLabels(call.args[0]!), value: 1 }] },
   scalar: ([v]) => {
     const samples = vectorOf(v);
     return { type: 'scalar', value: samples.length === 1 ? samples[0]!.value : Number.NaN };

@@ -17,20 +17,21 @@
  * with by / without before or after the argument. Everything else (subqueries, @, group_left/right,
  * count_values, atan2, other functions, negative offsets) is a PromqlError with `unsupported` set.
  */
-export { PromqlError } from './errors';
-export type { Expr, Matcher, MatchOp } from './ast';
-export { parsePromql, MAX_HISTORY_MS } from './parser';
-export { evaluateInstant, DEFAULT_LOOKBACK_MS, type EvaluateOptions, type InstantValue } from './evaluate';
-export { memorySource, type Labels, type Sample, type SampleSource, type SeriesSamples } from './source';
+
 export {
   historyNeededMs,
   metricNamesOf,
   resultHasLabels,
+  type SelectorUse,
   selectorsOf,
   splitComparison,
-  type SelectorUse,
   type ThresholdOp,
 } from './analysis';
+export type { Expr, Matcher, MatchOp } from './ast';
+export { PromqlError } from './errors';
+export { DEFAULT_LOOKBACK_MS, type EvaluateOptions, evaluateInstant, type InstantValue } from './evaluate';
 export { formatPromql } from './format';
-export { compileMatcherRegex } from './regex';
 export { limitSeries, MAX_SERIES_DEFAULT } from './limit';
+export { MAX_HISTORY_MS, parsePromql } from './parser';
+export { compileMatcherRegex } from './regex';
+export { type Labels, memorySource, type Sample, type SampleSource, type SeriesSamples } from './source';

@@ -140,7 +140,8 @@ class Lexer {
         this.emit('op', start);
         return false;
       case '!':
-        if (this.at() !== '=') this.fail(start, `unexpected character after '!': ${JSON.stringify(this.at())}`);
+        if (this.at() !== '=')
+          this.fail(start, `unexpected character after '!': ${JSON.stringify(this.at())}`);
         this.pos++;
         this.emit('op', start);
         return false;
@@ -202,7 +203,10 @@ class Lexer {
       this.emit('identifier', start);
       return false;
     }
-    this.fail(start, `unexpected character: ${JSON.stringify(String.fromCodePoint(this.source.codePointAt(start)!))}`);
+    this.fail(
+      start,
+      `unexpected character: ${JSON.stringify(String.fromCodePoint(this.source.codePointAt(start)!))}`,
+    );
   }
 
   /** One step inside `{...}`; never the end of input (that is an error there). */

@@ -27,7 +27,7 @@ import { FUNCTIONS, isSupportedFunction, UNSUPPORTED_FUNCTIONS } from './catalog
 import { PromqlError } from './errors';
 import { METRIC_NAME } from './labels';
 import { type Token, tokenize } from './lexer';
-import { matchesValue, matcherRegex } from './matchers';
+import { matcherRegex, matchesValue } from './matchers';
 import { formatDuration, parseDuration, parseGoFloat } from './numbers';
 import { compileMatcherRegex } from './regex';
 
@@ -208,7 +208,11 @@ class Parser {
       if (op === undefined || PRECEDENCE[op] < minPrecedence) return lhs;
       this.next();
       if (op === 'atan2') {
-        this.unsupportedAt({ start: opToken.start, end: opToken.end }, 'atan2 operations', 'the atan2 operator');
+        this.unsupportedAt(
+          { start: opToken.start, end: opToken.end },
+          'atan2 operations',
+          'the atan2 operator',
+        );
       }
       let returnBool = false;
       if (this.isWord(this.peek(), 'bool')) {
@@ -250,7 +254,8 @@ class Parser {
     const at = opToken.start;
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
-    if (returnBool && !isComparison(op)) this.fail(at, 'bool modifier can only be used on comparison operators');
+    if (returnBool && !isComparison(op))
+      this.fail(at, 'bool modifier can only be used on comparison operators');
     if (isComparison(op) && !returnBool && lt === 'scalar' && rt === 'scalar') {
       this.fail(at, 'comparisons between scalars must use BOOL modifier');
     }
@@ -301,7 +306,12 @@ class Parser {
           `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(DOCUMENTED_TYPE[type])}`,
         );
       }
-      return { kind: 'unary', op: token.text, expr: operand, pos: { start: token.start, end: operand.pos.end } };
+      return {
+        kind: 'unary',
+        op: token.text,
+        expr: operand,
+        pos: { start: token.start, end: operand.pos.end },
+      };
     }
     return this.parsePostfix(this.parsePrimary());
   }
@@ -348,7 +358,8 @@ class Parser {
 
   private duration(token: Token): number {
     const ms = parseDuration(token.text);
-    if (ms === undefined) this.fail(token.start, `not a valid duration string: ${JSON.stringify(token.text)}`);
+    if (ms === undefined)
+      this.fail(token.start, `not a valid duration string: ${JSON.stringify(token.text)}`);
     if (ms === 0) this.fail(token.start, 'duration must be greater than 0');
     return ms;
   }
@@ -378,7 +389,8 @@ class Parser {
     }
     if (selector.offsetMs !== 0) this.fail(keyword.start, 'offset may not be set multiple times');
     const withOffset: VectorSelector = { ...selector, offsetMs: ms, pos: selector.pos };
-    if (expr.kind === 'range') return { ...expr, selector: withOffset, pos: { start: expr.pos.start, end: token.end } };
+    if (expr.kind === 'range')
+      return { ...expr, selector: withOffset, pos: { start: expr.pos.start, end: token.end } };
     return { ...withOffset, pos: { start: selector.pos.start, end: token.end } };
   }
 
@@ -388,7 +400,8 @@ class Parser {
       case 'number': {
         this.next();
         const value = numberValue(token.text);
-        if (value === undefined) this.fail(token.start, `error parsing number: ${JSON.stringify(token.text)}`);
+        if (value === undefined)
+          this.fail(token.start, `error parsing number: ${JSON.stringify(token.text)}`);
         return { kind: 'number', value, pos: { start: token.start, end: token.end } };
       }
       case 'string':
@@ -443,7 +456,8 @@ class Parser {
     }
     const end = this.tokens[this.index - 1]!.end;
     const pos = { start: opToken.start, end: Math.max(end, close.end) };
-    if (UNSUPPORTED_AGGREGATIONS.has(op)) this.unsupportedAt(pos, `${op} aggregations`, `the ${op} aggregation`);
+    if (UNSUPPORTED_AGGREGATIONS.has(op))
+      this.unsupportedAt(pos, `${op} aggregations`, `the ${op} aggregation`);
     const aggregationOp = op as AggregationOp;
     const wanted = PARAMETER_AGGREGATIONS.has(aggregationOp) ? 2 : 1;
     if (args.length !== wanted) {
@@ -529,7 +543,8 @@ class Parser {
     const pos = { start: name.start, end };
     const func = name.text;
     if (!isSupportedFunction(func)) {
-      if (UNSUPPORTED_FUNCTIONS.has(func)) this.unsupportedAt(pos, `calls to ${func}()`, `the function ${func}()`);
+      if (UNSUPPORTED_FUNCTIONS.has(func))
+        this.unsupportedAt(pos, `calls to ${func}()`, `the function ${func}()`);
       this.fail(name.start, `unknown function with name ${JSON.stringify(func)}`);
     }
     const signature = FUNCTIONS[func];
@@ -537,18 +552,30 @@ class Parser {
     if (args.length < required || args.length > signature.args.length) {
       const expected =
         required === signature.args.length ? `${required}` : `${required} to ${signature.args.length}`;
-      this.fail(name.start, `expected ${expected} argument(s) in call to ${JSON.stringify(func)}, got ${args.length}`);
+      this.fail(
+        name.start,
+        `expected ${expected} argument(s) in call to ${JSON.stringify(func)}, got ${args.length}`,
+      );
     }
-    args.forEach((arg, i) => this.expectType(arg, signature.args[i]!, `call to function ${JSON.stringify(func)}`));
+    args.forEach((arg, i) => {
+      this.expectType(arg, signature.args[i]!, `call to function ${JSON.stringify(func)}`);
+    });
     if (func === 'label_replace') this.checkLabelReplace(args);
     return { kind: 'call', func, args, pos };
   }
 
   private checkLabelReplace(args: readonly Expr[]): void {
     for (const arg of args.slice(1)) {
-      if (arg.kind !== 'string') this.fail(arg.pos.start, 'label_replace() takes string literals after the vector');
+      if (arg.kind !== 'string')
+        this.fail(arg.pos.start, 'label_replace() takes string literals after the vector');
     }
-    const [, dst, , , regex] = args as [Expr, { value: string; pos: Position }, Expr, Expr, { value: string; pos: Position }];
+    const [, dst, , , regex] = args as [
+      Expr,
+      { value: string; pos: Position },
+      Expr,
+      Expr,
+      { value: string; pos: Position },
+    ];
     if (dst.value === '') this.fail(dst.pos.start, 'invalid destination label name in label_replace(): ""');
     try {
       compileMatcherRegex(regex.value);
@@ -592,7 +619,8 @@ class Parser {
     }
     const pos = { start: startToken.start, end };
     if (metricName !== undefined) {
-      if (matchers.some((m) => m.label === METRIC_NAME)) this.fail(pos.start, 'metric name must not be set twice');
+      if (matchers.some((m) => m.label === METRIC_NAME))
+        this.fail(pos.start, 'metric name must not be set twice');
       matchers.push({ label: METRIC_NAME, op: '=', value: metricName });
     } else if (!matchers.some((m) => !matchesValue(m, ''))) {
       this.fail(pos.start, 'vector selector must contain at least one non-empty matcher');

@@ -108,7 +108,9 @@ export function quantile(q: number, input: readonly number[]): number {
   if (input.length === 0 || Number.isNaN(q)) return Number.NaN;
   if (q < 0) return Number.NEGATIVE_INFINITY;
   if (q > 1) return Number.POSITIVE_INFINITY;
-  const values = [...input].sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
+  const values = [...input].sort((a, b) =>
+    Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b,
+  );
   const n = values.length;
   const rank = q * (n - 1);
   const lowerIndex = Math.max(0, Math.floor(rank));
