@@ -27,7 +27,7 @@ import {
 } from '../config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
-import { parseQuery } from '../prometheus/promql';
+import { parsePromql, resultHasLabels } from '../promql';
 import { type CloudWatchComparison, COMPARISONS, type ParsedComparison, parseComparison } from './threshold';
 
 // CloudWatch PutMetricAlarm limits.
@@ -201,11 +201,9 @@ export function statisticFor(comparison: ParsedComparison): AlarmStatistic {
 /** Does a metric have exactly one series per target (dimension Target only)? */
 export function seriesOf(target: TargetConfig, metric: MetricConfig): MetricSelector['series'] {
   if (target.type !== 'prometheus' || metric.query === undefined) return 'exact';
-  const { aggregation } = parseQuery(metric.query);
-  // sum(x) and sum by () (x) collapse to one unlabelled series; by (l), without (l) and bare selectors keep labels.
-  const single =
-    aggregation !== undefined && aggregation.without === undefined && (aggregation.by?.length ?? 0) === 0;
-  return single ? 'exact' : 'all';
+  // sum(x), sum by () (x), scalars and ratios of such collapse to one unlabelled series; selectors, by (l) and
+  // without (l) keep labels.
+  return resultHasLabels(parsePromql(metric.query)) ? 'all' : 'exact';
 }
 
 /** Does a sample (one datum the probe publishes) belong to the series an alarm watches? */

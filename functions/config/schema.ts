@@ -11,7 +11,7 @@ import { redactUrl } from '../logging/redact';
 import { METRIC_UNITS } from '../metrics/units';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { jsonPathError } from '../probing/jsonpath';
-import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
+import { PromqlError, parsePromql } from '../promql';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { parseDuration, parseSize } from './units';
 
@@ -153,9 +153,9 @@ const metricSchema = z.strictObject({
     .string()
     .superRefine((source, ctx) => {
       try {
-        parseQuery(source);
+        parsePromql(source);
       } catch (error) {
-        if (!(error instanceof PromqlSyntaxError)) throw error;
+        if (!(error instanceof PromqlError)) throw error;
         ctx.addIssue({ code: 'custom', message: `"${source}": ${error.message}` });
       }
     })

@@ -74,7 +74,8 @@ function needsParens(child: Expr, op: BinaryOp, side: 'lhs' | 'rhs'): boolean {
     (child.value < 0 || Object.is(child.value, -0))
   )
     return true;
-  if (child.kind === 'unary') return PRECEDENCE[op] >= PRECEDENCE['*'];
+  // Unary minus binds like *, so only a ^ on its right would capture its operand.
+  if (child.kind === 'unary') return op === '^' && side === 'lhs';
   if (child.kind !== 'binary') return false;
   const parent = PRECEDENCE[op];
   const own = PRECEDENCE[child.op];

@@ -73,8 +73,53 @@ const DOCUMENTED_TYPE: Record<ValueType, string> = {
   string: 'string',
 };
 
-/** The value type an expression evaluates to. */
+/**
+ * Deepest expression tree accepted. Prometheus sets none (Go stacks grow); JavaScript's do not, and parsing,
+ * evaluating and printing recurse once per level. Real rules nest a dozen levels.
+ */
+export const MAX_NESTING_DEPTH = 500;
+
+const types = new WeakMap<Expr, ValueType>();
+const depths = new WeakMap<Expr, number>();
+
+/** The value type an expression evaluates to (memoised: parsing asks for it at every binary node). */
 export function typeOf(expr: Expr): ValueType {
+  let type = types.get(expr);
+  if (type === undefined) {
+    type = computeType(expr);
+    types.set(expr, type);
+  }
+  return type;
+}
+
+function childrenOf(expr: Expr): Expr[] {
+  switch (expr.kind) {
+    case 'binary':
+      return [expr.lhs, expr.rhs];
+    case 'unary':
+    case 'paren':
+      return [expr.expr];
+    case 'call':
+      return [...expr.args];
+    case 'aggregation':
+      return expr.param === undefined ? [expr.expr] : [expr.param, expr.expr];
+    case 'range':
+      return [expr.selector];
+    default:
+      return [];
+  }
+}
+
+function depthOf(expr: Expr): number {
+  let depth = depths.get(expr);
+  if (depth === undefined) {
+    depth = 1 + Math.max(0, ...childrenOf(expr).map(depthOf));
+    depths.set(expr, depth);
+  }
+  return depth;
+}
+
+function computeType(expr: Expr): ValueType {
   switch (expr.kind) {
     case 'number':
       return 'scalar';
@@ -200,7 +245,35 @@ class Parser {
     return undefined;
   }
 
+  private nesting = 0;
+
+  /** Checks the depth of a node just built (left-associative chains grow deep without recursing here). */
+  private built<T extends Expr>(expr: T): T {
+    if (depthOf(expr) > MAX_NESTING_DEPTH) {
+      this.fail(
+        expr.pos.start,
+        `expression nested deeper than ${MAX_NESTING_DEPTH} levels (MAX_NESTING_DEPTH)`,
+      );
+    }
+    return expr;
+  }
+
   private parseExpr(minPrecedence: number): Expr {
+    this.nesting++;
+    try {
+      if (this.nesting > MAX_NESTING_DEPTH) {
+        this.fail(
+          this.peek().start,
+          `expression nested deeper than ${MAX_NESTING_DEPTH} levels (MAX_NESTING_DEPTH)`,
+        );
+      }
+      return this.parseBinary(minPrecedence);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private parseBinary(minPrecedence: number): Expr {
     let lhs = this.parseUnary();
     for (;;) {
       const opToken = this.peek();
@@ -239,7 +312,7 @@ class Parser {
         }
       }
       const rhs = this.parseExpr(op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1);
-      lhs = this.binary(op, lhs, rhs, returnBool, matching, opToken);
+      lhs = this.built(this.binary(op, lhs, rhs, returnBool, matching, opToken));
     }
   }
 
@@ -326,10 +399,11 @@ class Parser {
         expr = this.parseOffset(expr);
       } else if (token.kind === '@') {
         this.next();
+        // `@ 1700000000`, `@ -5`, `@ start()`: take the argument's tokens for the message.
         let end = this.next().end;
-        while (end < this.source.length && this.index < this.tokens.length - 1 && this.peek().kind !== ')') {
-          const part = this.peek();
-          if (part.kind !== '(' && part.kind !== 'number' && part.kind !== 'identifier') break;
+        if (this.tokens[this.index - 1]!.kind === 'op') end = this.next().end;
+        if (this.peek().kind === '(' && this.peek(1).kind === ')') {
+          this.next();
           end = this.next().end;
         }
         this.unsupportedAt({ start: token.start, end }, '@ modifiers', '@ modifiers');
@@ -411,7 +485,7 @@ class Parser {
         this.next();
         const inner = this.parseExpr(0);
         const close = this.expect(')', '")"', 'parenthesised expression');
-        return { kind: 'paren', expr: inner, pos: { start: token.start, end: close.end } };
+        return this.built({ kind: 'paren', expr: inner, pos: { start: token.start, end: close.end } });
       }
       case '{':
         return this.parseSelector(undefined, token);
@@ -474,7 +548,7 @@ class Parser {
       result.param = args[0]!;
     }
     if (grouping !== undefined) result.grouping = grouping;
-    return result;
+    return this.built(result);
   }
 
   private expectType(expr: Expr, want: ValueType, context: string): void {
@@ -561,7 +635,7 @@ class Parser {
       this.expectType(arg, signature.args[i]!, `call to function ${JSON.stringify(func)}`);
     });
     if (func === 'label_replace') this.checkLabelReplace(args);
-    return { kind: 'call', func, args, pos };
+    return this.built({ kind: 'call', func, args, pos });
   }
 
   private checkLabelReplace(args: readonly Expr[]): void {

@@ -6,6 +6,7 @@
  * window edge (where Prometheus 2.42's closed windows and Prometheus 3's left-open ones differ by design).
  */
 import type { SeriesSamples } from '../../functions/promql';
+import { random } from './fuzz';
 
 /** 2023-11-14T22:13:20Z, whole seconds; all data fits one 2h TSDB block. */
 export const T0 = 1_700_000_000_000;
@@ -17,18 +18,6 @@ export const DURATION_MS = 60 * MINUTE;
 export const INSTANTS = [20 * MINUTE + 7_500, 35 * MINUTE + 500, 50 * MINUTE + 12_500].map(
   (offset) => T0 + offset,
 );
-
-/** mulberry32: seeded, so the data is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const next = random(8);
 
