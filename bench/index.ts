@@ -11,6 +11,7 @@ import type { Bench, BenchSection } from './types';
 const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'probe-engine': () => import('./probe-engine'),
   'prometheus-parser': () => import('./prometheus-parser'),
+  promql: () => import('./promql'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
 };

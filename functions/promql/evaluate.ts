@@ -44,6 +44,18 @@ function firstAfter(samples: readonly Sample[], t: number): number {
   return lo;
 }
 
+/** Label sets per source record: a store hands the same record every round, so convert (and sort) it once. */
+const labelSets = new WeakMap<Labels, LabelSet>();
+
+function labelSetOf(labels: Labels): LabelSet {
+  let set = labelSets.get(labels);
+  if (set === undefined) {
+    set = fromRecord(labels);
+    labelSets.set(labels, set);
+  }
+  return set;
+}
+
 function mergeSamples(a: readonly Sample[], b: readonly Sample[]): Sample[] {
   const merged = [...a, ...b].sort((x, y) => x.t - y.t);
   // Like a TSDB append, the first sample for a timestamp wins.
@@ -61,7 +73,7 @@ class Evaluator {
   private select(selector: VectorSelector, startMs: number, endMs: number): SelectedSeries[] {
     const byKey = new Map<string, SelectedSeries>();
     for (const series of this.source.select(selector.matchers, startMs, endMs)) {
-      const labels = fromRecord(series.labels);
+      const labels = labelSetOf(series.labels);
       if (!matchesLabels(selector.matchers, labels)) continue;
       const key = labelKey(labels);
       const existing = byKey.get(key);
