@@ -6,7 +6,7 @@
  */
 import type { Aggregation } from './ast';
 import { PromqlError } from './errors';
-import { KahanSum, kahanInc } from './kahan';
+import { KahanSum, kahanMean } from './kahan';
 import { dropLabels, keepLabels, type LabelSet, labelKey, METRIC_NAME } from './labels';
 import { quantile } from './quantile';
 import type { VectorSample } from './values';
@@ -39,31 +39,6 @@ function sum(values: readonly number[]): number {
   return acc.sum + acc.compensation;
 }
 
-function average(values: readonly number[]): number {
-  let total = values[0]!;
-  let c = 0;
-  let mean = values[0]!;
-  let incremental = false;
-  for (let i = 1; i < values.length; i++) {
-    const f = values[i]!;
-    const count = i + 1;
-    if (!incremental) {
-      const [next, nextC] = kahanInc(f, total, c);
-      if (next !== Number.POSITIVE_INFINITY && next !== Number.NEGATIVE_INFINITY) {
-        total = next;
-        c = nextC;
-        continue;
-      }
-      incremental = true;
-      mean = total / (count - 1);
-      c /= count - 1;
-    }
-    const q = (count - 1) / count;
-    [mean, c] = kahanInc(f / count, q * mean, q * c);
-  }
-  return incremental ? mean + c : total / values.length + c / values.length;
-}
-
 function variance(values: readonly number[]): number {
   const first = values[0]!;
   let m2 = Number.isNaN(first) || !Number.isFinite(first) ? Number.NaN : 0;
@@ -90,7 +65,7 @@ function aggregateValues(op: Aggregation['op'], values: readonly number[], param
     case 'sum':
       return sum(values);
     case 'avg':
-      return average(values);
+      return kahanMean(values);
     case 'count':
       return values.length;
     case 'group':

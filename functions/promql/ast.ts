@@ -40,6 +40,26 @@ export const SET_OPS = ['and', 'or', 'unless'] as const;
 export type SetOp = (typeof SET_OPS)[number];
 export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp;
 
+/** Binding strength of binary operators (generated_parser.y %left/%right lines; atan2 binds like `*`). */
+export const BINARY_PRECEDENCE: Readonly<Record<BinaryOp | 'atan2', number>> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '<=': 3,
+  '>': 3,
+  '>=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  atan2: 5,
+  '^': 6,
+};
+
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 
 export interface NumberLiteral {

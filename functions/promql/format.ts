@@ -1,27 +1,11 @@
 /** Canonical PromQL text for an AST, in Prometheus' printer style; parsePromql(formatPromql(e)) gives e back. */
-import type { BinaryOp, Expr, Matcher, VectorSelector } from './ast';
+import { BINARY_PRECEDENCE, type BinaryOp, type Expr, type Matcher, type VectorSelector } from './ast';
 import { METRIC_NAME } from './labels';
 import { formatDuration } from './numbers';
 
 const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LEGACY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const PRECEDENCE: Record<BinaryOp, number> = {
-  or: 1,
-  and: 2,
-  unless: 2,
-  '==': 3,
-  '!=': 3,
-  '<': 3,
-  '<=': 3,
-  '>': 3,
-  '>=': 3,
-  '+': 4,
-  '-': 4,
-  '*': 5,
-  '/': 5,
-  '%': 5,
-  '^': 6,
-};
+const PRECEDENCE = BINARY_PRECEDENCE;
 /** Words a bare metric name must not be, or it would read back as a keyword or number. */
 const RESERVED = new Set(['bool', 'on', 'ignoring', 'group_left', 'group_right', 'atan2', 'inf', 'nan']);
 

@@ -5,7 +5,7 @@
  */
 import type { Call, Expr } from './ast';
 import type { FunctionName } from './catalog';
-import { KahanSum, kahanInc } from './kahan';
+import { KahanSum, kahanMean } from './kahan';
 import {
   BUCKET_LABEL,
   dropLabels,
@@ -85,34 +85,6 @@ function instantValue(points: readonly Sample[], isRate: boolean): number | unde
   return result;
 }
 
-/** avg_over_time: a Kahan-compensated direct mean, switching to an incremental mean if the sum overflows. */
-function averageOverTime(points: readonly Sample[]): number {
-  let sum = points[0]!.v;
-  let count = 1;
-  let mean = 0;
-  let kahanC = 0;
-  let incrementalMean = false;
-  for (let i = 1; i < points.length; i++) {
-    const f = points[i]!.v;
-    count = i + 1;
-    if (!incrementalMean) {
-      const [newSum, newC] = kahanInc(f, sum, kahanC);
-      if (newSum !== Number.POSITIVE_INFINITY && newSum !== Number.NEGATIVE_INFINITY) {
-        sum = newSum;
-        kahanC = newC;
-        continue;
-      }
-      incrementalMean = true;
-      mean = sum / (count - 1);
-      kahanC /= count - 1;
-    }
-    const q = (count - 1) / count;
-    [mean, kahanC] = kahanInc(f / count, q * mean, q * kahanC);
-  }
-  if (incrementalMean) return mean + kahanC;
-  return sum / count + kahanC / count;
-}
-
 function compareOverTime(
   points: readonly Sample[],
   better: (candidate: number, best: number) => boolean,
@@ -128,7 +100,7 @@ export const RANGE_FUNCTIONS: Partial<Record<FunctionName, RangeFunction>> = {
   delta: (points, window) => extrapolatedRate(points, window, false, false),
   irate: (points) => instantValue(points, true),
   idelta: (points) => instantValue(points, false),
-  avg_over_time: averageOverTime,
+  avg_over_time: (points) => kahanMean(points.map((point) => point.v)),
   min_over_time: (points) => compareOverTime(points, (value, best) => value < best || Number.isNaN(best)),
   max_over_time: (points) => compareOverTime(points, (value, best) => value > best || Number.isNaN(best)),
   sum_over_time: (points) => {

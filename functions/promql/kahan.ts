@@ -32,3 +32,33 @@ export function kahanInc(inc: number, sum: number, c: number): [sum: number, c: 
   acc.add(inc);
   return [acc.sum, acc.compensation];
 }
+
+/**
+ * The mean Prometheus 3 computes for avg and avg_over_time: a Kahan-compensated direct mean, switching to an
+ * incremental mean once the running sum would overflow, so avg(±9.988e307) is 0 and avg(4 × 9.988e307) is
+ * 9.988e307 (promqltest aggregators.test). Needs at least one value.
+ */
+export function kahanMean(values: readonly number[]): number {
+  let sum = values[0]!;
+  let c = 0;
+  let mean = 0;
+  let incremental = false;
+  for (let i = 1; i < values.length; i++) {
+    const f = values[i]!;
+    const count = i + 1;
+    if (!incremental) {
+      const [next, nextC] = kahanInc(f, sum, c);
+      if (next !== Number.POSITIVE_INFINITY && next !== Number.NEGATIVE_INFINITY) {
+        sum = next;
+        c = nextC;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    [mean, c] = kahanInc(f / count, q * mean, q * c);
+  }
+  return incremental ? mean + c : sum / values.length + c / values.length;
+}

@@ -8,6 +8,7 @@
 import {
   AGGREGATION_OPS,
   type AggregationOp,
+  BINARY_PRECEDENCE,
   type BinaryExpr,
   type BinaryOp,
   type Expr,
@@ -39,24 +40,7 @@ import { compileMatcherRegex } from './regex';
  */
 export const MAX_HISTORY_MS = 3_600_000;
 
-const PRECEDENCE: Record<BinaryOp | 'atan2', number> = {
-  or: 1,
-  and: 2,
-  unless: 2,
-  '==': 3,
-  '!=': 3,
-  '<': 3,
-  '<=': 3,
-  '>': 3,
-  '>=': 3,
-  '+': 4,
-  '-': 4,
-  '*': 5,
-  '/': 5,
-  '%': 5,
-  atan2: 5,
-  '^': 6,
-};
+const PRECEDENCE = BINARY_PRECEDENCE;
 const POW_PRECEDENCE = PRECEDENCE['^'];
 const SYMBOL_OPS = new Set(['+', '-', '*', '/', '%', '^', '==', '!=', '<', '<=', '>', '>=']);
 const WORD_OPS = new Set(['and', 'or', 'unless', 'atan2']);
