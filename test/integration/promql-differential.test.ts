@@ -10,6 +10,7 @@ import {
   PromqlError,
   parsePromql,
 } from '../../functions/promql';
+import { mutate, random } from '../helpers/fuzz';
 import { type PrometheusAnswer, type PrometheusServer, startPrometheus } from '../helpers/prometheus';
 import { DIVERGENCE, DIVERGENCE_SERIES, INSTANTS, SERIES, T0 } from '../helpers/promql-data';
 
@@ -277,6 +278,14 @@ describe('deliberate differences from Prometheus 2.42 (vigil follows Prometheus 
       undefined,
       'error',
     ],
+    // Prometheus 3 accepts any UTF-8 label name as label_replace()'s destination (2.42: legacy names only).
+    [
+      'a UTF-8 label_replace destination',
+      'label_replace(vector(1), "a.b", "x", "", "")',
+      DIVERGENCE.kahanAt,
+      'error',
+      1,
+    ],
   ])('%s: %s', async (_name, expr, at, prometheus242, expected) => {
     // Act
     const theirs = await prometheus.query(expr, at);
@@ -360,5 +369,80 @@ describe('the parser agrees with Prometheus on what is PromQL', () => {
     // Assert
     expect(theirs.ok || theirs.errorType !== 'bad_data').toBe(true);
     expect(unsupported).toBe(construct);
+  });
+});
+
+/** Pieces the mutations splice in: operators, modifiers and names from the data, so many mutants still parse. */
+const MUTATION_TOKENS = [
+  ' + ',
+  ' - ',
+  ' * ',
+  ' / ',
+  ' % ',
+  ' ^ ',
+  ' > ',
+  ' == bool ',
+  ' and ',
+  ' or ',
+  ' unless ',
+  ' on (instance) ',
+  ' ignoring (status) ',
+  '(',
+  ')',
+  '[5m]',
+  '[1m]',
+  ' offset 1m',
+  '{status="500"}',
+  'sum by (instance) (',
+  'rate(',
+  'abs(',
+  'topk(2, ',
+  ', ',
+  '-',
+  '2',
+  '0.5',
+  'up',
+  'temperature_celsius',
+  'gappy_total',
+  ' bool ',
+  'NaN',
+  'Inf',
+];
+const MUTANTS = 600;
+/** Answers that differ by design (see the block above): Prometheus 3 allows UTF-8 label names in label_replace. */
+const KNOWN_DIVERGENCE = /invalid destination label name in label_replace/;
+
+describe('mutated expressions: whatever vigil accepts, Prometheus accepts and evaluates the same', () => {
+  it('agrees on every mutant vigil parses', async () => {
+    // Arrange
+    const next = random(2024);
+    const report: string[] = [];
+    let evaluated = 0;
+
+    for (let i = 0; i < MUTANTS; i++) {
+      const expr = mutate(EXPRESSIONS[i % EXPRESSIONS.length]!, next, MUTATION_TOKENS);
+      const at = INSTANTS[i % INSTANTS.length]!;
+
+      // Act
+      let parsed = true;
+      try {
+        parsePromql(expr);
+      } catch (error) {
+        if (!(error instanceof PromqlError)) throw error;
+        parsed = false;
+      }
+      if (!parsed) continue;
+      evaluated++;
+      const theirs = await prometheus.query(expr, at);
+
+      // Assert (collected, so one run shows every disagreement)
+      if (!theirs.ok && theirs.errorType === 'bad_data')
+        report.push(`${expr}: Prometheus rejects it: ${theirs.error}`);
+      else if (!(!theirs.ok && KNOWN_DIVERGENCE.test(theirs.error))) {
+        report.push(...differences(vigil(expr, at), theirs).map((line) => `${expr}: ${line}`));
+      }
+    }
+    expect(report).toEqual([]);
+    expect(evaluated).toBeGreaterThan(MUTANTS / 10);
   });
 });
