@@ -16,6 +16,21 @@
  * on (...) / ignoring (...) one-to-one matching; sum avg min max count group stddev stdvar topk bottomk quantile
  * with by / without before or after the argument. Everything else (subqueries, @, group_left/right,
  * count_values, atan2, other functions, negative offsets) is a PromqlError with `unsupported` set.
+ *
+ * The contract, for the sample store, rule files and alarms built on it:
+ * - parsePromql(text) → Expr, or PromqlError { position (0-based UTF-16 offset), reason, unsupported? }.
+ *   Evaluation problems Prometheus also fails on (duplicate series in a match, topk(NaN, ...)) are PromqlErrors
+ *   from evaluateInstant, with the position of the failing node.
+ * - evaluateInstant(expr, source, atMs, { lookbackMs = 5m }) → scalar, or vector series sorted in Prometheus'
+ *   label order, labels including `__name__` where Prometheus keeps it. Windows are left-open: (t - range, t].
+ * - A SampleSource returns matching series with at least their samples in (startMs, endMs], ascending by t;
+ *   `Sample.stale` marks a staleness marker (vigil's extension of { t, v }: a series that disappeared).
+ *   memorySource(series) is the in-memory one.
+ * - selectorsOf / historyNeededMs say which series and how far back a store must keep (never more than
+ *   MAX_HISTORY_MS plus the lookback); metricNamesOf feeds the exposition parser's selective mode.
+ * - resultHasLabels (false: one unlabelled series or a scalar), splitComparison (`X > 1000` → operand, op,
+ *   threshold), formatPromql (canonical text that parses back to the same tree) and limitSeries (the maxSeries
+ *   cut, deterministic, with the count cut) serve rule files and alarms.
  */
 
 export {
