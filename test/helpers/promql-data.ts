@@ -14,10 +14,16 @@ export const SCRAPE_MS = 15_000;
 const MINUTE = 60_000;
 export const DURATION_MS = 60 * MINUTE;
 
-/** Evaluation instants: half-second offsets, minutes into the data. */
-export const INSTANTS = [20 * MINUTE + 7_500, 35 * MINUTE + 500, 50 * MINUTE + 12_500].map(
-  (offset) => T0 + offset,
-);
+/**
+ * Evaluation instants, on half seconds: before job_up appears (20m), while it and the counter reset are in the
+ * windows (35m), 3m after job_up vanished, still inside the 5m lookback (43m), and in gappy_total's 7m gap (50m).
+ */
+export const INSTANTS = [
+  20 * MINUTE + 7_500,
+  35 * MINUTE + 500,
+  43 * MINUTE + 30_500,
+  50 * MINUTE + 12_500,
+].map((offset) => T0 + offset);
 
 const next = random(8);
 
