@@ -106,3 +106,21 @@ describe('label_replace templates (Regexp.ExpandString)', () => {
     expect(expandTemplate(template, match)).toBe(expected);
   });
 });
+
+describe('parseGoFloat on hostile `le` values from a scraped page', () => {
+  it.each([
+    ['a million digits', '1'.repeat(1_000_000)],
+    ['a million digits then garbage', `${'1'.repeat(1_000_000)}x`],
+    ['a hex mantissa without exponent', `0x${'f'.repeat(1_000_000)}`],
+    ['underscored digits', '1_'.repeat(500_000)],
+  ])('stays linear on %s', (_name, text) => {
+    // Arrange
+    const started = performance.now();
+
+    // Act
+    parseGoFloat(text);
+
+    // Assert: linear scans take milliseconds; the bound leaves room for a loaded CI machine.
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
