@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   jsonpath: () => import('./jsonpath'),
   state: () => import('./state'),
   'heavy-pages': () => import('./heavy-pages'),
+  promql: () => import('./promql'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
 };

@@ -1,18 +1,29 @@
 import { z } from 'zod';
 import { type ParsedPage, PrometheusParseError, parsePrometheusPage } from '../../prometheus/parse';
-import { evaluate, metricNames, PromqlSyntaxError, parseQuery, type Query } from '../../prometheus/promql';
+import {
+  type Expr,
+  evaluateInstant,
+  limitSeries,
+  memorySource,
+  metricNamesOf,
+  PromqlError,
+  parsePromql,
+  resultHasLabels,
+  type SeriesSamples,
+  selectorsOf,
+} from '../../promql';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
 
 // CloudWatch allows 30 dimensions per metric; Target takes one.
 const MAX_LABEL_DIMENSIONS = 29;
 
-const queryCache = new Map<string, Query>();
+const queryCache = new Map<string, Expr>();
 
-function compiled(source: string): Query {
+function compiled(source: string): Expr {
   let query = queryCache.get(source);
   if (!query) {
-    query = parseQuery(source);
+    query = parsePromql(source);
     queryCache.set(source, query);
   }
   return query;
@@ -28,13 +39,13 @@ const PROMETHEUS_METRIC_FIELDS = {
       try {
         compiled(source);
       } catch (error) {
-        if (!(error instanceof PromqlSyntaxError)) throw error;
+        if (!(error instanceof PromqlError)) throw error;
         ctx.addIssue({ code: 'custom', message: `"${source}": ${error.message}` });
       }
     }),
 };
 
-/** Prometheus /metrics pages: each metric's PromQL-subset `query` selects series; `by` labels become dimensions. */
+/** Prometheus /metrics pages: each metric's PromQL `query` is evaluated on the page; its labels become dimensions. */
 export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS> = {
   type: 'prometheus',
   // What Prometheus itself sends; servers that can't do OpenMetrics fall back to text 0.0.4.
@@ -42,18 +53,16 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
   metricFields: PROMETHEUS_METRIC_FIELDS,
   parsesJson: false,
   seriesOf(metric) {
-    const { aggregation } = compiled(metric.query);
-    // sum(x) and sum by () (x) collapse to one unlabelled series; by (l), without (l) and bare selectors keep labels.
-    const single =
-      aggregation !== undefined && aggregation.without === undefined && (aggregation.by?.length ?? 0) === 0;
-    return single ? 'exact' : 'all';
+    // sum(x), sum by () (x), scalars and ratios of such collapse to one unlabelled series; selectors, by (l) and
+    // without (l) keep labels.
+    return resultHasLabels(compiled(metric.query)) ? 'all' : 'exact';
   },
   inspect(_target, metrics, response, options): Inspection {
     const queries = metrics.map((metric) => ({ metric, query: compiled(metric.query) }));
     // Parse only the families the queries need: a node_exporter page has ~1,500 series we'd otherwise build.
     let names: Set<string> | undefined = new Set();
     for (const { query } of queries) {
-      const needed = metricNames(query);
+      const needed = metricNamesOf(query);
       if (!needed) {
         names = undefined;
         break;
@@ -75,6 +84,17 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
       return { failure: { reason: 'parse', detail: error.message }, values: [], warnings: [] };
     }
     const { samples, duplicates } = page;
+    // One page is one instant: every sample at the scrape time. Range functions (rate, ...) need the samples of
+    // earlier rounds, which a history store will add to this source; until then they have no value.
+    const scrapedAt = Date.now();
+    const source = memorySource(
+      samples.map(
+        (sample): SeriesSamples => ({
+          labels: { ...sample.labels, __name__: sample.name },
+          samples: [{ t: scrapedAt, v: sample.value }],
+        }),
+      ),
+    );
     const values: ExtractedValue[] = [];
     const warnings: string[] = [];
     if (duplicates) {
@@ -85,18 +105,34 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
     }
     const problems: string[] = [];
     for (const { metric, query } of queries) {
-      const { series, truncated } = evaluate(query, samples, { maxSeries: options.maxSeries });
-      if (series.length === 0) {
-        problems.push(`${metric.name}: ${metric.query} matched no series`);
+      let result: ReturnType<typeof evaluateInstant>;
+      try {
+        result = evaluateInstant(query, source, scrapedAt);
+      } catch (error) {
+        if (!(error instanceof PromqlError)) throw error;
+        problems.push(`${metric.name}: ${metric.query} failed: ${error.reason}`);
         continue;
       }
+      const all = result.type === 'scalar' ? [{ labels: {}, value: result.value }] : result.series;
+      if (all.length === 0) {
+        const needsHistory = selectorsOf(query).some((use) => use.rangeMs > 0);
+        problems.push(
+          needsHistory
+            ? `${metric.name}: ${metric.query} has no value yet (its range needs samples from earlier rounds)`
+            : `${metric.name}: ${metric.query} matched no series`,
+        );
+        continue;
+      }
+      const { series, truncated } = limitSeries(all, options.maxSeries);
       if (truncated > 0) {
         warnings.push(
           `${metric.name}: ${truncated} series over the limit of ${options.maxSeries} were not published (raise maxSeries or aggregate with by (...))`,
         );
       }
       for (const { labels, value } of series) {
-        const entries = Object.entries(labels).filter(([, labelValue]) => labelValue !== '');
+        const entries = Object.entries(labels).filter(
+          ([name, labelValue]) => labelValue !== '' && name !== '__name__',
+        );
         if (entries.length > MAX_LABEL_DIMENSIONS) {
           warnings.push(
             `${metric.name}: a series has ${entries.length} labels; CloudWatch allows ${MAX_LABEL_DIMENSIONS} besides Target`,

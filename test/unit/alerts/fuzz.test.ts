@@ -7,6 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { classifyBody, classifyEvent, type Detection, PAYLOAD_KINDS } from '../../../functions/alerts/detect';
 import { type HttpIntakeConfig, handleHttpIntake } from '../../../functions/alerts/http';
+import { random as prng } from '../../helpers/fuzz';
 import {
   alertProblems,
   fixture,
@@ -20,18 +21,6 @@ import {
 const SEED = 0x5eed_a1e7;
 const RANDOM_EVENTS = 3_000;
 const RANDOM_REQUESTS = 3_000;
-
-/** mulberry32: small, fast, good enough to pick cases; the same seed gives the same run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Random = () => number;
 const int = (random: Random, below: number) => Math.floor(random() * below);

@@ -105,7 +105,7 @@ targets:
     type: prometheus
     metrics:
       - name: Bad
-        query: rate(x[5m])
+        query: predict_linear(x[5m], 60)
       - name: Secret
         query: up
     headers:
@@ -141,6 +141,9 @@ routes:
     expect(byPath('targets[0].metrics[0].thresholds')).toMatch(/unknown key "severe"/);
     expect(byPath('targets[0].metrics[0].thresholds.critical')).toMatch(/for \(4\) must not exceed of \(3\)/);
     expect(byPath('targets[0].metrics[0].thresholds.warning')).toMatch(/"> abc" is not a comparison/);
+    expect(byPath('targets[1].metrics[0].query')).toMatch(
+      /position 0: calls to predict_linear\(\) \("predict_linear\(x\[5m\], 60\)"\) are not supported/,
+    );
     expect(byPath('targets[0].url')).toMatch(/not an http\(s\) URL/);
     expect(byPath('targets[1].name')).toMatch(/duplicate target name "api"/);
     expect(byPath('routes[0].channels[0]')).toMatch(/unknown channel "nowhere"/);

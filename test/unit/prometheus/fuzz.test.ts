@@ -1,11 +1,12 @@
 /**
- * Generated garbage for both parsers: seeded (so a failure replays), mutations of real pages and queries plus
- * random bytes. Every input must end in a value or the parser's own error, never another exception.
+ * Generated garbage for the exposition parser: seeded (so a failure replays), mutations of real pages plus
+ * random bytes. Every input must end in samples or the parser's own error, never another exception.
+ * (The PromQL parser's fuzz test is test/unit/promql/fuzz.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrometheusParseError, parsePrometheus, type Sample } from '../../../functions/prometheus/parse';
-import { evaluate, PromqlSyntaxError, parseQuery } from '../../../functions/prometheus/promql';
+import { mutate, random } from '../../helpers/fuzz';
 
 const FIXTURES = join(__dirname, '../../fixtures/prometheus');
 const PAGES = [
@@ -16,18 +17,6 @@ const PAGES = [
 ].map((file) => readFileSync(join(FIXTURES, file), 'utf8'));
 const MUTATIONS_PER_SEED = 150;
 const SEEDS = [1, 2, 3, 42, 1337];
-
-/** mulberry32: tiny, seedable, good enough to pick mutations. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PAGE_TOKENS = [
   '{',
@@ -69,40 +58,6 @@ const PAGE_TOKENS = [
   '\\"',
   ' 1700000000000',
 ];
-
-function mutate(text: string, next: () => number, tokens: readonly string[]): string {
-  let out = text;
-  const operations = 1 + Math.floor(next() * 8);
-  for (let i = 0; i < operations; i++) {
-    const at = Math.floor(next() * (out.length + 1));
-    const length = Math.floor(next() * 24);
-    switch (Math.floor(next() * 6)) {
-      case 0:
-        out = out.slice(0, at) + tokens[Math.floor(next() * tokens.length)]! + out.slice(at);
-        break;
-      case 1:
-        out = out.slice(0, at) + out.slice(at + length);
-        break;
-      case 2:
-        out = out.slice(0, at) + String.fromCharCode(Math.floor(next() * 0x10000)) + out.slice(at + 1);
-        break;
-      case 3:
-        out = out.slice(0, at) + out.slice(at, at + length).repeat(2) + out.slice(at + length);
-        break;
-      case 4:
-        out = out.slice(0, at);
-        break;
-      default: {
-        const lines = out.split('\n');
-        const a = Math.floor(next() * lines.length);
-        const b = Math.floor(next() * lines.length);
-        [lines[a], lines[b]] = [lines[b]!, lines[a]!];
-        out = lines.join('\n');
-      }
-    }
-  }
-  return out;
-}
 
 function randomBytes(next: () => number, size: number): Buffer {
   const bytes = Buffer.alloc(size);
@@ -204,79 +159,5 @@ describe('parsePrometheus fuzz', () => {
   ])('finishes on %s', (_name, text) => {
     // Act and Assert
     checkPageOutcome(text);
-  });
-});
-
-const QUERIES = [
-  'up',
-  'node_cpu_seconds_total{mode!="idle", cpu=~"0|1"}',
-  'sum by (mode) (node_cpu_seconds_total)',
-  "max(node_filesystem_avail_bytes{fstype!~'tmpfs|overlay'}) without (device)",
-  'count({__name__=~"node_network_.+"})',
-  '{"my.metric", "a.b"=`x`}',
-];
-const QUERY_TOKENS = [
-  '(',
-  ')',
-  '{',
-  '}',
-  '[5m]',
-  ',',
-  '=',
-  '!',
-  '~',
-  '"',
-  "'",
-  '`',
-  '\\',
-  'by',
-  'without',
-  'sum',
-  'offset 5m',
-  '@',
-  '+',
-  '0x1',
-  ' ',
-  '\n',
-  '#',
-  '.*',
-  '(?i)',
-  '\\x4',
-  '\\u12',
-  'rate(',
-  '__name__',
-  '\ud800',
-];
-
-describe('parseQuery fuzz', () => {
-  const samples = parsePrometheus(PAGES[0]!);
-
-  it.each(SEEDS)('ends mutated queries in a query or PromqlSyntaxError (seed %i)', (seed) => {
-    // Arrange
-    const next = random(seed);
-
-    for (let i = 0; i < MUTATIONS_PER_SEED * 4; i++) {
-      const source = mutate(QUERIES[i % QUERIES.length]!, next, QUERY_TOKENS);
-
-      // Act
-      let result: ReturnType<typeof evaluate> | PromqlSyntaxError;
-      try {
-        result = evaluate(parseQuery(source), samples);
-      } catch (error) {
-        if (!(error instanceof PromqlSyntaxError)) {
-          throw new Error(`not a PromqlSyntaxError for ${JSON.stringify(source)}: ${error}`);
-        }
-        result = error;
-      }
-
-      // Assert
-      if (result instanceof PromqlSyntaxError) {
-        expect(result.position).toBeGreaterThanOrEqual(0);
-        expect(result.position).toBeLessThanOrEqual(source.length);
-      } else {
-        expect(result.series.length).toBeLessThanOrEqual(50);
-        expect(result.truncated).toBeGreaterThanOrEqual(0);
-      }
-    }
   });
 });
