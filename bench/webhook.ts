@@ -4,11 +4,12 @@
  * a direct POST of an already-rendered message to the same fake. Standalone: `npx tsx bench/webhook.ts`.
  */
 import { performance } from 'node:perf_hooks';
-import { fetchHttp } from '../functions/channels/deliver';
 import { parseConfig } from '../functions/config/load';
 import type { DeadLetterStore } from '../functions/deadletter/types';
-import type { DispatchDeps } from '../functions/dispatch/dispatch';
-import { handleWebhookEvent } from '../functions/dispatch/webhook';
+import { deadlineIn } from '../functions/deadline';
+import { fetchHttp } from '../functions/notify/post';
+import type { DispatchDeps } from '../functions/webhook/dispatch';
+import { handleWebhookEvent } from '../functions/webhook/pipeline';
 import { startFeishuFake } from '../test/fakes/cn-vendors';
 import { startSlackFake, startWebhookFake } from '../test/fakes/vendors';
 import type { BenchSection } from './types';
@@ -37,7 +38,7 @@ function deps(): DispatchDeps {
       now,
       sleep: async () => undefined,
       random: Math.random,
-      deadline: Date.now() + 3_600_000,
+      deadline: deadlineIn(3_600_000),
     },
   };
 }

@@ -19,10 +19,10 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { postJson } from './http';
 import { dingtalkSign } from './signing';
 import { byteLength, type Measure, oneLine, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { postJson } from './vendor-http';
 
 export const DINGTALK_BODY_MAX_BYTES = 20_000;
 /** The notification preview shows the title; keep it short. */

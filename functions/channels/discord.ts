@@ -20,6 +20,8 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
+import { charLength, takeWithinBudget, truncateChars } from './text';
+import type { ChannelModule, DeliveryError, HttpResponse, SendDeps } from './types';
 import {
   classifyStatus,
   isRecord,
@@ -28,9 +30,7 @@ import {
   postJson,
   secondsToMs,
   urlSecrets,
-} from './http';
-import { charLength, takeWithinBudget, truncateChars } from './text';
-import type { ChannelModule, DeliveryError, HttpResponse, SendDeps } from './types';
+} from './vendor-http';
 
 export const DISCORD_CONTENT_MAX_CHARS = 2000;
 export const DISCORD_EMBEDS_MAX = 10;

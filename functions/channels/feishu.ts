@@ -23,10 +23,10 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { isRecord, isSuccessStatus, parseJsonBody, postJson, secondsToMs } from './http';
 import { feishuSign } from './signing';
 import { byteLength, oneLine, takeWithinBudget, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { isRecord, isSuccessStatus, parseJsonBody, postJson, secondsToMs } from './vendor-http';
 
 export const FEISHU_BODY_MAX_BYTES = 20_000;
 /** Room left in the body for `"timestamp":"<10 digits>","sign":"<44 chars>",` added at send time. */

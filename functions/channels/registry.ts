@@ -7,12 +7,12 @@ import { console } from './console';
 import { dingtalk } from './dingtalk';
 import { discord } from './discord';
 import { feishu } from './feishu';
+import { webhook } from './generic-webhook';
 import { slack } from './slack';
 import { sns } from './sns';
 import { teams } from './teams';
 import { telegram } from './telegram';
 import type { ChannelModule } from './types';
-import { webhook } from './webhook';
 import { wecom } from './wecom';
 
 /** Each entry must be a ChannelModule whose `type` equals its key (a mislabelled or foreign entry is a type error). */

@@ -19,6 +19,8 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
+import { byteLength, charLength, joinWithinLimit, sliceTo, takeWithinBudget, truncateChars } from './text';
+import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
 import {
   bodySnippet,
   classifyStatus,
@@ -27,9 +29,7 @@ import {
   postJson,
   secondsToMs,
   urlSecrets,
-} from './http';
-import { byteLength, charLength, joinWithinLimit, sliceTo, takeWithinBudget, truncateChars } from './text';
-import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+} from './vendor-http';
 
 /** Slack truncates `text` beyond 40 000 characters and advises keeping it under 4 000. */
 export const SLACK_TEXT_MAX_CHARS = 4000;

@@ -21,9 +21,9 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { bodySnippet, classifyStatus, postJson, urlSecrets } from './http';
 import { byteLength, takeWithinBudget, truncateChars } from './text';
 import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+import { bodySnippet, classifyStatus, postJson, urlSecrets } from './vendor-http';
 
 /** ≈28 KB per message (HTTP 413 beyond); counted on the UTF-8 JSON body we send. */
 export const TEAMS_MESSAGE_MAX_BYTES = 28_000;

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { Alert } from '../alerts/types';
 import { secretString, webhookUrl } from './fields';
 import { digestTitle, moreNote, orderForDigest } from './format';
-import { bodySnippet, classifyStatus, isRecord, parseJsonBody, postJson, secondsToMs } from './http';
 import { alertLines, plainDigest, type RichLine } from './rich';
 import { takeWithinBudget, utf16Length } from './text';
 import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+import { bodySnippet, classifyStatus, isRecord, parseJsonBody, postJson, secondsToMs } from './vendor-http';
 
 export const TELEGRAM_TEXT_MAX_CHARS = 4096;
 export const TELEGRAM_DEFAULT_API_URL = 'https://api.telegram.org';

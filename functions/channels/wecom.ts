@@ -23,9 +23,9 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { postJson } from './http';
 import { byteLength, oneLine, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { postJson } from './vendor-http';
 
 export const WECOM_MARKDOWN_MAX_BYTES = 4096;
 export const WECOM_TEXT_MAX_BYTES = 2048;

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { parseComparison } from '../alarms/threshold';
-import { matchValueError } from '../alerts/routing';
 import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
@@ -12,6 +11,7 @@ import { METRIC_UNITS } from '../metrics/units';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { jsonPathError } from '../probing/jsonpath';
 import { PromqlSyntaxError, parseQuery } from '../prometheus/promql';
+import { matchValueError } from '../routing/routes';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { parseDuration, parseSize } from './units';
 

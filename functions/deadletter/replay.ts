@@ -1,7 +1,7 @@
 /** `vigil replay`: resend dead letters, each only to the channel that failed, with the current config. */
 import type { ChannelsConfig } from '../channels/schema';
-import type { DispatchDeps } from '../dispatch/dispatch';
-import { deliverRouted } from '../dispatch/dispatch';
+import type { DispatchDeps } from '../webhook/dispatch';
+import { deliverRouted } from '../webhook/dispatch';
 import type { DeadLetterStore } from './types';
 
 export interface ReplayOptions {

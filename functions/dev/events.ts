@@ -4,8 +4,8 @@
  */
 import type { AlarmState } from '../alarms/evaluate';
 import type { Alert, AlertStatus, Severity } from '../alerts/types';
-import type { WebhookResult } from '../dispatch/webhook';
 import type { ProbeResult } from '../probing/types';
+import type { WebhookResult } from '../webhook/pipeline';
 import type { LocalTransition } from './alarms';
 import type { Series, StoredSample } from './store';
 

@@ -19,15 +19,16 @@ import {
 } from '../../examples/demo-service/server';
 import type { VigilConfig } from '../config/schema';
 import { fileDeadLetterStore } from '../deadletter/file';
-import { productionDispatchDeps } from '../dispatch/deps';
+import { deadlineIn } from '../deadline';
 import {
   INTAKE_PATH,
   LOCAL_DELIVERY_BUDGET_MS,
   startWebhookServer,
   type WebhookServer,
-} from '../dispatch/server';
-import { handleWebhookEvent } from '../dispatch/webhook';
+} from '../intake/server';
 import { probeAndPublish } from '../probing/cycle';
+import { productionDispatchDeps } from '../webhook/deps';
+import { handleWebhookEvent } from '../webhook/pipeline';
 import {
   ALARMS_FILE_NAME,
   LocalAlarms,
@@ -220,7 +221,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         );
         // Delivery is real I/O on real time, whatever the session's clock: the budget `vigil webhook serve` gets.
         const deps = productionDispatchDeps({
-          deadline: Date.now() + LOCAL_DELIVERY_BUDGET_MS,
+          deadline: deadlineIn(LOCAL_DELIVERY_BUDGET_MS),
           deadLetters,
           write: (text) => view.print(text),
         });

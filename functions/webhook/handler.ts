@@ -7,12 +7,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { intakeWarnings } from '../alerts/http';
 import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
-import { deadLetterStoreFromEnv, productionDispatchDeps } from '../dispatch/deps';
-import { handleWebhookEvent } from '../dispatch/webhook';
+import { deadlineIn } from '../deadline';
+import { intakeWarnings } from '../intake/http-request';
 import { createLogger } from '../logging/logger';
+import { deadLetterStoreFromEnv, productionDispatchDeps } from './deps';
+import { handleWebhookEvent } from './pipeline';
 
 const logger = createLogger('vigil-webhook');
 
@@ -34,7 +35,7 @@ function loadOnce(): { config: VigilConfig; metrics: Metrics } {
 
 export async function webhookHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
   const { config: cfg, metrics } = loadOnce();
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
+  const deadline = deadlineIn(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS);
   const deps = productionDispatchDeps({
     deadline,
     deadLetters: deadLetterStoreFromEnv(),

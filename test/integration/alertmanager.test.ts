@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
 import { fileDeadLetterStore } from '../../functions/deadletter/file';
-import { startWebhookServer, type WebhookServer } from '../../functions/dispatch/server';
+import { startWebhookServer, type WebhookServer } from '../../functions/intake/server';
 import { type ChatFake, startWebhookFake } from '../fakes/vendors';
 import { eventually, freePort, type Peer, startPeer } from '../helpers/processes';
 

@@ -1,8 +1,9 @@
 import { type Alert, SEVERITIES, type Severity } from '../../alerts/types';
 import { resolveChannel } from '../../channels/schema';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
-import { productionDispatchDeps } from '../../dispatch/deps';
-import { deliverRouted } from '../../dispatch/dispatch';
+import { deadlineIn } from '../../deadline';
+import { productionDispatchDeps } from '../../webhook/deps';
+import { deliverRouted } from '../../webhook/dispatch';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -88,7 +89,7 @@ Exit 0 when the channel accepted it, 1 when it failed, 2 on a bad config or usag
     }
     const alert = sampleAlert(severity, values.resolved ? 'resolved' : 'firing', new Date());
     const deps = productionDispatchDeps({
-      deadline: Date.now() + NOTIFY_TEST_BUDGET_MS,
+      deadline: deadlineIn(NOTIFY_TEST_BUDGET_MS),
       deadLetters: fileDeadLetterStore(),
       write: (text) => write(io.stdout, text),
     });

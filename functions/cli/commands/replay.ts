@@ -1,7 +1,8 @@
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { replayDeadLetters } from '../../deadletter/replay';
 import { queueRef, sqsDeadLetterStore } from '../../deadletter/sqs';
-import { productionDispatchDeps } from '../../dispatch/deps';
+import { deadlineIn } from '../../deadline';
+import { productionDispatchDeps } from '../../webhook/deps';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, table } from '../format';
 import { loadCommandConfig } from './shared';
@@ -44,7 +45,7 @@ Exit 0 when every replayed letter was delivered, 1 when some failed again, 2 on 
       ? sqsDeadLetterStore(queueRef(queue))
       : fileDeadLetterStore(values.file ?? DEFAULT_DEAD_LETTER_FILE);
     const deps = productionDispatchDeps({
-      deadline: Date.now() + REPLAY_BUDGET_MS,
+      deadline: deadlineIn(REPLAY_BUDGET_MS),
       deadLetters: store,
       write: (text) => write(io.stdout, text),
     });

@@ -1,6 +1,6 @@
-import { intakeWarnings } from '../../alerts/http';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
-import { INTAKE_PATH, startWebhookServer } from '../../dispatch/server';
+import { intakeWarnings } from '../../intake/http-request';
+import { INTAKE_PATH, startWebhookServer } from '../../intake/server';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
