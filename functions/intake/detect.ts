@@ -155,39 +155,81 @@ function classifySns(value: Record<string, unknown>, ctx: NormalizeContext): Det
   return { kind: 'sns', alerts, skipped: [...skipped, ...problems] };
 }
 
-function classifyCloudWatch(value: Record<string, unknown>, ctx: NormalizeContext): Detection {
-  if (isEventBridgeAlarmEvent(value)) return withKind('eventbridge', normalizeEventBridgeAlarm(value, ctx));
-  if (isAlarmActionEvent(value)) return withKind('alarm-action', normalizeAlarmAction(value, ctx));
-  const detailType = value['detail-type'];
-  if (typeof detailType === 'string') {
-    return {
-      kind: 'eventbridge',
-      alerts: [],
-      skipped: [reason(`eventbridge: "${detailType}" events carry no alarm state: ignored`)],
-    };
-  }
-  return { error: 'aws.cloudwatch event without detail-type or alarmData: not an alarm' };
+/** One alert source: how to recognise its payload, and how to turn it into alerts (or a one-line refusal). */
+export interface AlertSource {
+  kind: PayloadKind | 'refused';
+  detect(value: Record<string, unknown>): boolean;
+  normalize(value: Record<string, unknown>, ctx: NormalizeContext): Detection;
 }
+
+/**
+ * The sources in the order they are tried (reference A5): first match wins. SNS is tried only at the top level (an
+ * SNS record's message is classified again without it: one level deep, never SNS in SNS). The refusals sit where
+ * their shape would otherwise be mistaken for a later source.
+ */
+export const ALERT_SOURCES: readonly AlertSource[] = [
+  { kind: 'sns', detect: isSnsEvent, normalize: (value, ctx) => classifySns(value, ctx) },
+  {
+    kind: 'eventbridge',
+    detect: isEventBridgeAlarmEvent,
+    normalize: (v, ctx) => withKind('eventbridge', normalizeEventBridgeAlarm(v, ctx)),
+  },
+  {
+    kind: 'alarm-action',
+    detect: isAlarmActionEvent,
+    normalize: (v, ctx) => withKind('alarm-action', normalizeAlarmAction(v, ctx)),
+  },
+  {
+    kind: 'eventbridge',
+    detect: isCloudWatchEvent,
+    normalize: (value) =>
+      typeof value['detail-type'] === 'string'
+        ? {
+            kind: 'eventbridge',
+            alerts: [],
+            skipped: [reason(`eventbridge: "${value['detail-type']}" events carry no alarm state: ignored`)],
+          }
+        : { error: 'aws.cloudwatch event without detail-type or alarmData: not an alarm' },
+  },
+  {
+    kind: 'grafana',
+    detect: isGrafanaPayload,
+    normalize: (v, ctx) => withKind('grafana', normalizeGrafana(v, ctx)),
+  },
+  {
+    kind: 'alertmanager',
+    detect: isAlertmanagerPayload,
+    normalize: (v, ctx) => withKind('alertmanager', normalizeAlertmanager(v, ctx)),
+  },
+  {
+    kind: 'refused',
+    detect: isSnsHttpEnvelope,
+    normalize: () => ({
+      error:
+        'SNS HTTP(S) subscriptions are not supported (no SNS signature verification): subscribe the Lambda function to the topic instead',
+    }),
+  },
+  {
+    kind: 'generic',
+    detect: isGenericPayload,
+    normalize: (v, ctx) => withKind('generic', normalizeGeneric(v, ctx)),
+  },
+  {
+    kind: 'refused',
+    detect: (value) => typeof value['detail-type'] === 'string' && typeof value.source === 'string',
+    normalize: (value) => ({
+      error: reason(
+        `EventBridge event from ${String(value.source)} ("${String(value['detail-type'])}") is not a CloudWatch alarm`,
+      ),
+    }),
+  },
+];
 
 function classifyObject(value: unknown, ctx: NormalizeContext, allowSns: boolean): Detection {
   if (!isRecord(value)) return { error: `expected a JSON object, got ${jsonType(value)}` };
-  if (allowSns && isSnsEvent(value)) return classifySns(value, ctx);
-  if (isCloudWatchEvent(value)) return classifyCloudWatch(value, ctx);
-  if (isGrafanaPayload(value)) return withKind('grafana', normalizeGrafana(value, ctx));
-  if (isAlertmanagerPayload(value)) return withKind('alertmanager', normalizeAlertmanager(value, ctx));
-  if (isSnsHttpEnvelope(value)) {
-    return {
-      error:
-        'SNS HTTP(S) subscriptions are not supported (no SNS signature verification): subscribe the Lambda function to the topic instead',
-    };
-  }
-  if (isGenericPayload(value)) return withKind('generic', normalizeGeneric(value, ctx));
-  if (typeof value['detail-type'] === 'string' && typeof value.source === 'string') {
-    return {
-      error: reason(
-        `EventBridge event from ${value.source} ("${value['detail-type']}") is not a CloudWatch alarm`,
-      ),
-    };
+  for (const source of ALERT_SOURCES) {
+    if (source.kind === 'sns' && !allowSns) continue;
+    if (source.detect(value)) return source.normalize(value, ctx);
   }
   return { error: UNRECOGNISED };
 }

@@ -2,40 +2,19 @@
  * HTTP intake (API Gateway HTTP API v2 / Lambda Function URL): method, size, authentication, then classification.
  * Pure: the clock comes in as `now`; never throws, every input ends in alerts or a 4xx with a one-line reason.
  *
- * Authentication (`webhook:` config):
- * - `token`: `Authorization: Bearer <token>`. Header only: a `?token=` query parameter would be written to access
- *   logs, proxies and browser history, so it is not accepted.
- * - `hmacSecret`: Grafana's signature, lower-case hex(HMAC-SHA256(secret, [timestamp + ":"] + raw body)) in the
- *   `hmacHeader` header; with `timestampHeader` set, the timestamp (Unix seconds) is signed too and must be within
- *   HMAC_TIMESTAMP_MAX_SKEW_SECONDS of now, so a captured request cannot be replayed later.
- * - Either configured: at least one valid credential is required (both configured: either one suffices).
- * - Neither configured: intake is open. `intakeWarnings` says so; the handler logs it at startup.
- * A configured but empty token or secret never matches (intake closed), rather than silently opening it.
- * Comparisons are constant-time (timingSafeEqual over equal-length digests).
+ * Authentication: auth.ts.
  *
  * Order of checks: 405 (method) → 413 (size, before hashing anything) → 400 (base64) → 401 (credentials) →
  * 400 (empty, not JSON, unrecognised, invalid). Unauthenticated callers learn nothing about body parsing.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Alert, Severity } from '../alerts/types';
+import type { Alert } from '../alerts/types';
+import { authenticate, type HttpIntakeConfig, headerMap } from './auth';
 import { classifyBody, type PayloadKind } from './detect';
 import { isRecord, reason } from './normalize';
 
 // Function URLs accept 6 MB, but no alert payload comes near 1 MB; bigger bodies are mistakes or abuse.
 export const HTTP_BODY_MAX_BYTES = 1_048_576;
-// Grafana's recommendation for its timestamp header; also tolerates that much clock skew.
-export const HMAC_TIMESTAMP_MAX_SKEW_SECONDS = 300;
-
-/** The `webhook:` section of vigil.yml (secrets resolved). */
-export interface HttpIntakeConfig {
-  token?: string | undefined;
-  hmacSecret?: string | undefined;
-  hmacHeader: string;
-  timestampHeader?: string | undefined;
-  defaultSeverity?: Severity | undefined;
-}
-
 /** The parts of an HTTP API v2 / Function URL event that intake reads. */
 export type HttpIntakeEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'> & {
   requestContext: { http: { method: string } };
@@ -54,111 +33,12 @@ export interface HttpIntakeAccepted {
   skipped: string[];
 }
 
-export type HttpIntakeResult = HttpIntakeRejection | HttpIntakeAccepted;
+export type { HttpIntakeConfig } from './auth';
 
-/** Problems with the webhook config worth a warning at startup. */
-export function intakeWarnings(config: HttpIntakeConfig): string[] {
-  const warnings: string[] = [];
-  if (config.token === undefined && config.hmacSecret === undefined) {
-    warnings.push(
-      'webhook intake is open: anyone who knows the URL can post alerts; set webhook.token or webhook.hmacSecret',
-    );
-  }
-  if (config.token === '') warnings.push('webhook.token is empty: no request can authenticate with it');
-  if (config.hmacSecret === '')
-    warnings.push('webhook.hmacSecret is empty: no request can authenticate with it');
-  if (config.timestampHeader !== undefined && config.hmacSecret === undefined) {
-    warnings.push('webhook.timestampHeader is set without webhook.hmacSecret: it has no effect');
-  }
-  return warnings;
-}
+export type HttpIntakeResult = HttpIntakeRejection | HttpIntakeAccepted;
 
 function reject(statusCode: HttpIntakeRejection['statusCode'], text: string): HttpIntakeRejection {
   return { statusCode, body: reason(text) };
-}
-
-/** Header lookup by lower-case name (HTTP header names are case-insensitive); string values only. */
-function headerMap(headers: unknown): Map<string, string> {
-  const map = new Map<string, string>();
-  if (!isRecord(headers)) return map;
-  for (const [name, value] of Object.entries(headers)) {
-    const key = name.toLowerCase();
-    if (typeof value === 'string' && !map.has(key)) map.set(key, value);
-  }
-  return map;
-}
-
-function sha256(data: string | Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-/** Constant-time string equality: compares digests, so lengths never leak either. */
-function sameSecret(presented: string, expected: string): boolean {
-  return timingSafeEqual(sha256(presented), sha256(expected));
-}
-
-const BEARER_RE = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
-function checkToken(headers: Map<string, string>, token: string): string | undefined {
-  const authorization = headers.get('authorization');
-  if (authorization === undefined) return 'no Authorization: Bearer header';
-  const match = BEARER_RE.exec(authorization);
-  if (!match) return 'Authorization header is not "Bearer <token>"';
-  return token !== '' && sameSecret(match[1]!, token) ? undefined : 'invalid bearer token';
-}
-
-const TIMESTAMP_RE = /^\d{1,12}$/;
-const SIGNATURE_RE = /^(?:sha256=)?([0-9a-f]{64})$/i;
-
-function checkSignature(
-  headers: Map<string, string>,
-  rawBody: Buffer,
-  config: HttpIntakeConfig & { hmacSecret: string },
-  now: Date,
-): string | undefined {
-  const headerName = config.hmacHeader;
-  const presented = headers.get(headerName.toLowerCase());
-  if (presented === undefined) return `no ${headerName} header`;
-  const signature = SIGNATURE_RE.exec(presented.trim());
-  if (!signature) return `${headerName} is not a hex SHA-256 HMAC`;
-
-  let prefix = '';
-  if (config.timestampHeader !== undefined) {
-    const timestamp = headers.get(config.timestampHeader.toLowerCase())?.trim();
-    if (timestamp === undefined) return `no ${config.timestampHeader} header`;
-    if (!TIMESTAMP_RE.test(timestamp)) return `${config.timestampHeader} is not Unix seconds`;
-    const skew = Math.round(Math.abs(now.getTime() / 1000 - Number(timestamp)));
-    if (skew > HMAC_TIMESTAMP_MAX_SKEW_SECONDS) {
-      return `stale ${config.timestampHeader}: ${skew}s from now (max ${HMAC_TIMESTAMP_MAX_SKEW_SECONDS}s)`;
-    }
-    prefix = `${timestamp}:`;
-  }
-  const expected = createHmac('sha256', config.hmacSecret).update(prefix).update(rawBody).digest();
-  const given = Buffer.from(signature[1]!, 'hex');
-  return config.hmacSecret !== '' && timingSafeEqual(given, expected) ? undefined : 'invalid signature';
-}
-
-/** undefined when authenticated (or intake is open), else the 401 reason. */
-function authenticate(
-  headers: Map<string, string>,
-  rawBody: Buffer,
-  config: HttpIntakeConfig,
-  now: Date,
-): string | undefined {
-  const { token, hmacSecret } = config;
-  if (token === undefined && hmacSecret === undefined) return undefined;
-  const failures: string[] = [];
-  if (token !== undefined) {
-    const failure = checkToken(headers, token);
-    if (failure === undefined) return undefined;
-    failures.push(failure);
-  }
-  if (hmacSecret !== undefined) {
-    const failure = checkSignature(headers, rawBody, { ...config, hmacSecret }, now);
-    if (failure === undefined) return undefined;
-    failures.push(failure);
-  }
-  return `unauthorized: ${failures.join('; ')}`;
 }
 
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
-import { intakeWarnings } from '../intake/http-request';
+import { intakeWarnings } from '../intake/auth';
 import { createLogger } from '../logging/logger';
 import { deadLetterStoreFromEnv, productionDispatchDeps } from './deps';
 import { handleWebhookEvent } from './pipeline';

@@ -2,7 +2,7 @@ import { DEFAULT_CYCLE_MS, DEFAULT_DEMO_PORT } from '../../../examples/demo-serv
 import { formatDuration, parseDuration } from '../../config/units';
 import { DEFAULT_INTERVAL_MS, DEFAULT_STATE_DIR, MIN_INTERVAL_MS, startDev } from '../../dev/run';
 import { createView } from '../../dev/view';
-import { intakeWarnings } from '../../intake/http-request';
+import { intakeWarnings } from '../../intake/auth';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';

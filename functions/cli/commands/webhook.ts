@@ -1,5 +1,5 @@
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
-import { intakeWarnings } from '../../intake/http-request';
+import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer } from '../../intake/server';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';

@@ -1,13 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { configSchema } from '../../../functions/config/schema';
+import { HMAC_TIMESTAMP_MAX_SKEW_SECONDS, intakeWarnings } from '../../../functions/intake/auth';
 import {
-  HMAC_TIMESTAMP_MAX_SKEW_SECONDS,
   HTTP_BODY_MAX_BYTES,
   type HttpIntakeConfig,
   type HttpIntakeResult,
   handleHttpIntake,
-  intakeWarnings,
 } from '../../../functions/intake/http-request';
 import {
   alertProblems,
