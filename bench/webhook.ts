@@ -8,6 +8,8 @@ import { parseConfig } from '../functions/config/load';
 import type { DeadLetterStore } from '../functions/deadletter/types';
 import { deadlineIn } from '../functions/deadline';
 import { fetchHttp } from '../functions/notify/post';
+import { sqliteStateStore } from '../functions/state/sqlite';
+import type { StateStore } from '../functions/state/store';
 import type { DispatchDeps } from '../functions/webhook/dispatch';
 import { handleWebhookEvent } from '../functions/webhook/pipeline';
 import { startFeishuFake } from '../test/fakes/cn-vendors';
@@ -28,11 +30,12 @@ const memoryDeadLetters: DeadLetterStore = {
   requeue: async () => undefined,
 };
 
-function deps(): DispatchDeps {
+function deps(state: StateStore): DispatchDeps {
   const now = () => new Date();
   return {
     now,
     deadLetters: memoryDeadLetters,
+    state,
     deliver: {
       http: fetchHttp,
       now,
@@ -86,6 +89,7 @@ export async function run(): Promise<BenchSection> {
   const slack = await startSlackFake();
   const hook = await startWebhookFake();
   const feishu = await startFeishuFake({ secret: 'bench-secret', perSecond: 1e9, perMinute: 1e9 });
+  const state = sqliteStateStore(':memory:');
   try {
     const config = parseConfig(`
 webhook: { token: bench-token }
@@ -109,7 +113,7 @@ routes:
           const seq = next++;
           const result = await handleWebhookEvent(httpEvent(alertmanagerBody(ALERTS_PER_PAYLOAD, seq)), {
             config,
-            deps: deps(),
+            deps: deps(state),
           });
           if (
             result.kind !== 'http' ||
@@ -138,7 +142,7 @@ routes:
       const t1 = performance.now();
       await handleWebhookEvent(
         httpEvent(alertmanagerBody(1, 1_000_000 + i).replaceAll('Bench', 'SingleBench')),
-        { config, deps: deps() },
+        { config, deps: deps(state) },
       );
       const t2 = performance.now();
       if (i >= WARM_UP) {

@@ -10,6 +10,7 @@ import {
   dashboardUrl,
 } from '../functions/alarms/definitions';
 import type { VigilConfig } from '../functions/config/schema';
+import { STATE_TABLE_KEYS, STATE_TTL_ATTRIBUTE } from '../functions/state/dynamodb';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
@@ -47,6 +48,31 @@ const ACCOUNT_ALARMS_PERMISSION_ID = 'VigilAccountAlarmsPermission';
 export function definitionsFor(config: VigilConfig, options: InfraOptions): AlarmDefinition[] {
   const plan = planDashboards(config, options);
   return alarmDefinitions(config, { ...options, dashboardOf: (target) => plan.dashboardOf(target) });
+}
+
+/** The alert state table's name (functions/state/dynamodb.ts), passed to the webhook as VIGIL_STATE_TABLE. */
+export function stateTableName(options: InfraOptions): string {
+  return `${options.service ?? DEFAULT_SERVICE}-${options.stage}-alert-state`;
+}
+
+/**
+ * The alert state table: on demand (alerting traffic is bursty and tiny), `pk`/`sk` strings, expired records
+ * removed by DynamoDB's TTL on `ttl`. Shared with the tests, which create the same table in dynalite.
+ */
+export function stateTableProperties(name: string) {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: STATE_TABLE_KEYS.partition, AttributeType: 'S' },
+      { AttributeName: STATE_TABLE_KEYS.key, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
+      { AttributeName: STATE_TABLE_KEYS.key, KeyType: 'RANGE' },
+    ],
+    TimeToLiveSpecification: { AttributeName: STATE_TTL_ATTRIBUTE, Enabled: true },
+  };
 }
 
 /** The dead-letter queue's name: a plain string the webhook gets at package time (see deploymentSettings). */

@@ -185,10 +185,15 @@ export function classifyDingtalkResponse(
   });
 }
 
+/** 20 messages a minute per robot (B3); beyond, 130101 and a 10-minute block. */
+export const DINGTALK_MESSAGES_PER_MINUTE = 20;
+
 export const dingtalk: ChannelModule<'dingtalk', DingtalkConfig, DingtalkMessage> = {
   type: 'dingtalk',
   schema: dingtalkConfigSchema,
   render,
   send,
   secrets,
+  budget: [{ messages: DINGTALK_MESSAGES_PER_MINUTE, perMs: 60_000 }],
+  robot: (config) => config.url,
 };

@@ -205,10 +205,19 @@ export function classifyDiscordResponse(response: HttpResponse, now: Date): Deli
   });
 }
 
+/** 5 requests per 2 seconds per webhook, and a hidden ~30 a minute per channel (B5c); beyond, 429. */
+export const DISCORD_MESSAGES_PER_2S = 5;
+export const DISCORD_MESSAGES_PER_MINUTE = 30;
+
 export const discord: ChannelModule<'discord', DiscordConfig, DiscordMessage> = {
   type: 'discord',
   schema: discordConfigSchema,
   render,
   send,
   secrets: (config) => urlSecrets(config.url),
+  budget: [
+    { messages: DISCORD_MESSAGES_PER_2S, perMs: 2_000 },
+    { messages: DISCORD_MESSAGES_PER_MINUTE, perMs: 60_000 },
+  ],
+  robot: (config) => config.url,
 };

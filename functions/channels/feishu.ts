@@ -299,10 +299,19 @@ export function classifyFeishuResponse(
   });
 }
 
+/** 5 requests a second and 100 a minute per bot (B4); beyond, 11232. */
+export const FEISHU_MESSAGES_PER_SECOND = 5;
+export const FEISHU_MESSAGES_PER_MINUTE = 100;
+
 export const feishu: ChannelModule<'feishu', FeishuConfig, FeishuMessage> = {
   type: 'feishu',
   schema: feishuConfigSchema,
   render,
   send,
   secrets,
+  budget: [
+    { messages: FEISHU_MESSAGES_PER_SECOND, perMs: 1_000 },
+    { messages: FEISHU_MESSAGES_PER_MINUTE, perMs: 60_000 },
+  ],
+  robot: (config) => config.url,
 };

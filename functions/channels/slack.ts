@@ -195,10 +195,15 @@ export function classifySlackResponse(response: HttpResponse, now: Date): Delive
   });
 }
 
+/** About one message a second per webhook, short bursts allowed (B1); beyond, 429 and a risk of being disabled. */
+export const SLACK_MESSAGES_PER_SECOND = 1;
+
 export const slack: ChannelModule<'slack', SlackConfig, SlackMessage> = {
   type: 'slack',
   schema: slackConfigSchema,
   render,
   send,
   secrets: (config) => urlSecrets(config.url),
+  budget: [{ messages: SLACK_MESSAGES_PER_SECOND, perMs: 1_000 }],
+  robot: (config) => config.url,
 };

@@ -96,4 +96,17 @@ export interface ChannelModule<T extends string, C extends { type: T }, M> {
    * them for redaction before sending, so they are hidden even when written literally instead of as ${...}.
    */
   secrets?(config: C): readonly string[];
+  /**
+   * The vendor's rate budget per robot (alerts.md B8), every window enforced at once; absent: none worth keeping
+   * (SNS, generic webhooks, the console). Shared across invocations through the state store (state/budgets.ts).
+   */
+  readonly budget?: readonly RateWindow[];
+  /** What identifies the robot the budget belongs to, from the config as written (placeholders unresolved). */
+  robot?(config: C): string;
+}
+
+/** At most `messages` per `perMs` (state/budgets.ts enforces it). */
+export interface RateWindow {
+  messages: number;
+  perMs: number;
 }

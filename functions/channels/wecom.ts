@@ -216,10 +216,15 @@ export function classifyWecomResponse(
   });
 }
 
+/** 20 messages a minute per robot, failures counted (B2); beyond, 45009. */
+export const WECOM_MESSAGES_PER_MINUTE = 20;
+
 export const wecom: ChannelModule<'wecom', WecomConfig, WecomMessage> = {
   type: 'wecom',
   schema: wecomConfigSchema,
   render,
   send,
   secrets,
+  budget: [{ messages: WECOM_MESSAGES_PER_MINUTE, perMs: 60_000 }],
+  robot: (config) => config.url,
 };

@@ -36,7 +36,13 @@ export const DEFAULTS = {
   expectStatus: '2xx',
   hmacHeader: 'X-Grafana-Alerting-Signature',
   defaultSeverity: 'warning',
+  groupWaitMs: 5_000,
 } as const;
+
+/** The sweep runs every minute: a shorter repeat could not be kept. */
+export const MIN_REPEAT_MS = 60_000;
+/** A webhook invocation waits this at most before it sends (Lambda time, an Alertmanager request held open). */
+export const MAX_GROUP_WAIT_MS = 20_000;
 
 /** A string that may contain ${env:NAME} / ${ssm:/path} placeholders, checked for syntax here, resolved at run time. */
 const secretable = z.string().superRefine((value, ctx) => {
@@ -328,11 +334,50 @@ const matchValue = z.string().superRefine((value, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
+const labelMatch = z.record(z.string(), z.union([matchValue, z.array(matchValue).min(1)]));
+
 const routeSchema = z.strictObject({
   /** label → value; a value starting with "~" is a regex; a list matches any of its values. */
-  match: z.record(z.string(), z.union([matchValue, z.array(matchValue).min(1)])).optional(),
+  match: labelMatch.optional(),
   channels: z.array(z.string()).min(1),
   continue: z.boolean().default(false),
+  /** Re-notify a still-firing alert this often (Alertmanager's repeat_interval); absent: never. */
+  repeat: duration('repeat')
+    .refine(
+      (ms) => ms >= MIN_REPEAT_MS,
+      `repeat must be at least ${MIN_REPEAT_MS / 60_000}m (the sweep runs once a minute)`,
+    )
+    .optional(),
+});
+
+/** An inhibition rule in Alertmanager's shape (source_match / target_match / equal), vigil's match values. */
+const inhibitRuleSchema = z.strictObject({
+  source: labelMatch,
+  target: labelMatch,
+  equal: z.array(z.string().min(1)).default([]),
+});
+
+/** How alerts are handled between intake and channels: state, inhibition, fallback (README "Alert state"). */
+const alertsSchema = z.strictObject({
+  /** Where alerts that match no route go (default: every channel of the first route; console without routes). */
+  fallback: z.array(z.string()).min(1).optional(),
+  /** Wait this long before sending a new state change, so alarms that fire together go out as one message. */
+  groupWait: z
+    // 0 (or "0s") sends at once: no merging of alarms that fire together.
+    .union([
+      z.literal(0),
+      z
+        .string()
+        .regex(/^0+(?:ms|s|m)?$/)
+        .transform(() => 0),
+      duration('groupWait'),
+    ])
+    .refine((ms) => ms <= MAX_GROUP_WAIT_MS, `groupWait must be at most ${MAX_GROUP_WAIT_MS / 1000}s`)
+    .default(DEFAULTS.groupWaitMs),
+  /** A higher level of the same target and metric mutes the lower ones (state/inhibit.ts levelRules). */
+  inhibitLevels: z.boolean().default(true),
+  /** More inhibition rules, with Alertmanager's semantics. */
+  inhibit: z.array(inhibitRuleSchema).default([]),
 });
 
 export const configSchema = z
@@ -375,6 +420,7 @@ export const configSchema = z
       .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity }),
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
+    alerts: alertsSchema.prefault({}),
     alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
@@ -398,6 +444,15 @@ export const configSchema = z
         } else names.set(name, index);
       });
       const channels = asRecord(config.channels);
+      asArray(asRecord(config.alerts).fallback).forEach((channel, index) => {
+        if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alerts', 'fallback', index],
+            message: `unknown channel "${channel}": define it under channels: (or use the built-in console)`,
+          });
+        }
+      });
       asArray(config.routes).forEach((route, index) => {
         asArray(asRecord(route).channels).forEach((channel, channelIndex) => {
           if (typeof channel === 'string' && channel !== 'console' && !Object.hasOwn(channels, channel)) {
@@ -419,6 +474,7 @@ export type TargetConfig = VigilConfig['targets'][number];
 export type MetricConfig = TargetConfig['metrics'][number];
 export type ThresholdsConfig = NonNullable<MetricConfig['thresholds']>;
 export type RouteConfig = VigilConfig['routes'][number];
+export type AlertsConfig = VigilConfig['alerts'];
 
 /** JSON Schema of vigil.yml for editor completion (yaml-language-server, VS Code). */
 export function configJsonSchema(): unknown {

@@ -18,6 +18,8 @@ export interface DeliveryErrorInfo {
   retryable: boolean;
   status?: number;
   vendorCode?: string;
+  /** The vendor's "wait this long" (Retry-After, DingTalk's 10-minute block): the budget honours it. */
+  retryAfterMs?: number;
 }
 
 export interface DeliveryOutcome {
@@ -81,6 +83,7 @@ function failed(base: OutcomeBase, attempts: number, error: DeliveryError): Deli
       retryable: clean.retryable,
       ...(clean.status === undefined ? {} : { status: clean.status }),
       ...(clean.vendorCode === undefined ? {} : { vendorCode: clean.vendorCode }),
+      ...(clean.retryAfterMs === undefined ? {} : { retryAfterMs: clean.retryAfterMs }),
     },
   };
 }

@@ -9,8 +9,9 @@
  *   reads as "" (Alertmanager semantics: `team: ""` or `team: "~"` matches alerts without a team).
  * - Routing reads labels only, and normalisation gives the firing and the resolved notification of an alert the
  *   same labels, so resolved alerts go where their firing alerts went.
- * - Alerts that match no route, or only routes whose channels are all unknown, are returned as `unrouted`
- *   (the caller reports them; they are never silently dropped).
+ * - Alerts that match no route, or only routes whose channels are all unknown, go to the fallback channels
+ *   (`alerts.fallback`; default every channel of the first route, or `console` when there is no route) and are
+ *   listed in `unrouted` so the caller reports them: "unrouted" never means dropped.
  * - `console` is built in; any other channel must be defined under `channels:` (the config schema checks this at
  *   load; here an unknown name is skipped and reported in `unknownChannels`).
  */
@@ -19,16 +20,31 @@ import type { Alert } from '../alerts/types';
 /** Channels that need no definition under `channels:`. */
 export const BUILTIN_CHANNELS: readonly string[] = ['console'];
 
+/** Label name → an exact value, a `~regex`, or a list of either (any of them). */
+export type LabelMatch = Readonly<Record<string, string | readonly string[]>>;
+
 /** One entry of `routes:` (RouteConfig from config/schema.ts fits). */
 export interface RouteRule {
-  match?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  match?: LabelMatch | undefined;
   channels: readonly string[];
   continue?: boolean | undefined;
+  /** Re-notify a still-firing alert this often (ms); absent: never. */
+  repeat?: number | undefined;
+}
+
+/** Where alerts no route takes go: the configured list, else every channel of the first route, else console. */
+export function fallbackChannels(
+  routes: readonly RouteRule[],
+  configured?: readonly string[],
+): readonly string[] {
+  if (configured && configured.length > 0) return configured;
+  return routes[0]?.channels ?? BUILTIN_CHANNELS;
 }
 
 export interface Routed {
-  /** Channel name → its alerts, in input order, each alert at most once per channel. */
+  /** Channel name → its alerts, in input order, each alert at most once per channel (fallback included). */
   channels: Map<string, Alert[]>;
+  /** Alerts no route took: they went to the fallback channels. */
   unrouted: Alert[];
   /** Channel names used by matching routes but not defined (config validation should have caught them). */
   unknownChannels: string[];
@@ -67,15 +83,19 @@ export function matchesValue(expected: string, actual: string): boolean {
   return regexFor(expected.slice(1))?.test(actual) ?? false;
 }
 
-/** Does the alert satisfy every entry of the route's match? */
-export function matchesRoute(alert: Alert, rule: RouteRule): boolean {
-  if (!rule.match) return true;
-  return Object.entries(rule.match).every(([label, expected]) => {
+/** Do the labels satisfy every entry of `match`? */
+export function matchesLabels(labels: Readonly<Record<string, string>>, match: LabelMatch): boolean {
+  return Object.entries(match).every(([label, expected]) => {
     // Own properties only: a route on "constructor" must not find Object.prototype's.
-    const actual = Object.hasOwn(alert.labels, label) ? (alert.labels[label] ?? '') : '';
+    const actual = Object.hasOwn(labels, label) ? (labels[label] ?? '') : '';
     const options: readonly string[] = typeof expected === 'string' ? [expected] : expected;
     return options.some((option) => matchesValue(option, actual));
   });
+}
+
+/** Does the alert satisfy every entry of the route's match? */
+export function matchesRoute(alert: Alert, rule: RouteRule): boolean {
+  return !rule.match || matchesLabels(alert.labels, rule.match);
 }
 
 /** Routes every alert; see the module comment for the rules. */
@@ -83,6 +103,7 @@ export function route(
   alerts: readonly Alert[],
   routes: readonly RouteRule[],
   channelsDefined: Iterable<string>,
+  fallback: readonly string[] = fallbackChannels(routes),
 ): Routed {
   const defined = new Set([...BUILTIN_CHANNELS, ...channelsDefined]);
   const channels = new Map<string, Alert[]>();
@@ -99,7 +120,10 @@ export function route(
       }
       if (!rule.continue) break;
     }
-    if (targets.size === 0) unrouted.push(alert);
+    if (targets.size === 0) {
+      unrouted.push(alert);
+      for (const channel of fallback) if (defined.has(channel)) targets.add(channel);
+    }
     for (const channel of targets) {
       const list = channels.get(channel);
       if (list) list.push(alert);
@@ -107,4 +131,16 @@ export function route(
     }
   }
   return { channels, unrouted, unknownChannels: [...unknown] };
+}
+
+/** The shortest `repeat` of the routes that send `alert` to `channel` (undefined: no reminders). */
+export function repeatFor(alert: Alert, channel: string, routes: readonly RouteRule[]): number | undefined {
+  let repeat: number | undefined;
+  for (const rule of routes) {
+    if (!matchesRoute(alert, rule)) continue;
+    if (rule.channels.includes(channel) && rule.repeat !== undefined)
+      repeat = Math.min(repeat ?? Number.POSITIVE_INFINITY, rule.repeat);
+    if (!rule.continue) break;
+  }
+  return repeat;
 }

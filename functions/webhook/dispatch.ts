@@ -1,81 +1,103 @@
 /**
- * alerts → routes → channels → (failures) dead letters: the part of the webhook after intake, shared by the
- * Lambda, `vigil webhook serve`, `vigil notify test`, `vigil replay` and `vigil dev`.
+ * Everything after intake, in Alertmanager's stage order: routing (routing/) → state: dedup and the outbox
+ * (state/alerts.ts) → the group wait → inhibition, rate budgets and delivery (notify/flush.ts) → dead letters.
+ * Shared by the Lambda, `vigil webhook serve` and `vigil dev`; `vigil notify test` and `vigil replay` use only
+ * `deliverRouted` (no state: they send what they are told to, once).
  */
-import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/types';
 import type { ChannelsConfig } from '../channels/schema';
-import type { RouteConfig } from '../config/schema';
-import { DEAD_LETTER_VERSION, type DeadLetter, type DeadLetterStore } from '../deadletter/types';
+import type { VigilConfig } from '../config/schema';
+import type { DeadLetter, DeadLetterStore } from '../deadletter/types';
 import { type DeliverDeps, type DeliveryOutcome, deliverAll } from '../notify/deliver';
+import { type Deferred, flush } from '../notify/flush';
+import { alertPolicy } from '../notify/sweep';
 import { route } from '../routing/routes';
+import { type Applied, applyAlert } from '../state/alerts';
+import type { StateStore } from '../state/store';
 
 export interface DispatchDeps {
   deliver: DeliverDeps;
   deadLetters: DeadLetterStore;
+  state: StateStore;
   now: () => Date;
 }
 
 export interface DispatchReport {
   alerts: number;
-  /** Alerts no route matched: configured to go nowhere, reported so nobody wonders where they went. */
+  /** Alerts no route matched: they went to the fallback channels (reported so nobody wonders why). */
   unrouted: Alert[];
+  /** What the state made of each alert, counted (firing, resolved, duplicate, stale, not-a-resolution …). */
+  applied: Partial<Record<Applied, number>>;
   outcomes: DeliveryOutcome[];
   /** Letters written to the dead-letter store for failed channels. */
   deadLettered: DeadLetter[];
+  /** Notifications waiting for a rate budget or a blocked robot: the sweep sends them. */
+  deferred: Deferred[];
+  inhibited: number;
 }
 
-/** The dead-letter store itself failed: the alerts are not safe, so the caller must fail loudly (and be retried). */
-export class DeadLetterError extends Error {
-  override name = 'DeadLetterError';
-}
+/** Not worth waiting for the group if less than this would be left for sending. */
+export const GROUP_WAIT_MIN_SEND_MS = 5_000;
 
-export function deadLetterFor(outcome: DeliveryOutcome, at: Date, replays = 0): DeadLetter {
-  return {
-    version: DEAD_LETTER_VERSION,
-    id: randomUUID(),
-    at: at.toISOString(),
-    channel: outcome.channel,
-    channelType: outcome.type,
-    alerts: [...outcome.batch],
-    error: {
-      reason: outcome.error?.reason ?? 'unknown',
-      message: outcome.error?.message ?? 'delivery failed',
-    },
-    attempts: outcome.attempts,
-    replays,
-  };
-}
-
-/** Delivers already-routed alerts (replay and `notify test` route by hand); failures become dead letters. */
-export async function deliverRouted(
+/** Delivers already-routed alerts once, without state (replay, `notify test`). Never throws. */
+export function deliverRouted(
   routed: ReadonlyMap<string, readonly Alert[]>,
   channels: ChannelsConfig,
-  deps: DispatchDeps,
-): Promise<{ outcomes: DeliveryOutcome[]; deadLettered: DeadLetter[] }> {
-  const outcomes = await deliverAll(routed, channels, deps.deliver);
-  const deadLettered = outcomes
-    .filter((outcome) => !outcome.ok)
-    .map((outcome) => deadLetterFor(outcome, deps.now()));
-  if (deadLettered.length > 0) {
-    try {
-      await deps.deadLetters.put(deadLettered);
-    } catch (error) {
-      throw new DeadLetterError(
-        `could not keep ${deadLettered.length} failed notification(s) in ${deps.deadLetters.description}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-  }
-  return { outcomes, deadLettered };
+  deps: Pick<DispatchDeps, 'deliver'>,
+): Promise<DeliveryOutcome[]> {
+  return deliverAll(routed, channels, deps.deliver);
 }
 
 export async function dispatch(
   alerts: readonly Alert[],
-  config: { routes: readonly RouteConfig[]; channels: ChannelsConfig },
+  config: Pick<VigilConfig, 'routes' | 'channels' | 'alerts'>,
   deps: DispatchDeps,
 ): Promise<DispatchReport> {
-  const routed = route(alerts, config.routes, Object.keys(config.channels));
-  const { outcomes, deadLettered } = await deliverRouted(routed.channels, config.channels, deps);
-  return { alerts: alerts.length, unrouted: routed.unrouted, outcomes, deadLettered };
+  const policy = alertPolicy(config);
+  const routed = route(alerts, policy.routes, Object.keys(policy.channels), policy.fallback);
+  const channelsOf = new Map<Alert, string[]>();
+  for (const [channel, list] of routed.channels)
+    for (const alert of list) channelsOf.set(alert, [...(channelsOf.get(alert) ?? []), channel]);
+
+  const now = deps.now().getTime();
+  const results = await Promise.all(
+    alerts.map((alert) =>
+      applyAlert(deps.state, alert, channelsOf.get(alert) ?? [], { now, groupWaitMs: policy.groupWaitMs }),
+    ),
+  );
+  const applied: DispatchReport['applied'] = {};
+  const queued = new Set<string>();
+  let dueAt = Number.POSITIVE_INFINITY;
+  for (const { applied: what, record } of results) {
+    applied[what] = (applied[what] ?? 0) + 1;
+    if (what !== 'firing' && what !== 'resolved') continue;
+    for (const [channel, pending] of Object.entries(record?.pending ?? {})) {
+      queued.add(channel);
+      dueAt = Math.min(dueAt, pending.dueAt);
+    }
+  }
+  const report: DispatchReport = {
+    alerts: alerts.length,
+    unrouted: routed.unrouted,
+    applied,
+    outcomes: [],
+    deadLettered: [],
+    deferred: [],
+    inhibited: 0,
+  };
+  if (queued.size === 0) return report;
+
+  // The group wait: alarms of one breach (warning, critical, emergency) arrive as separate events within moments;
+  // waiting lets the first flush see them all, inhibit the lower levels and send one digest. If the deadline
+  // leaves no time for it, the sweep sends what is queued.
+  const wait = dueAt - deps.now().getTime();
+  if (wait > 0) {
+    if (wait + GROUP_WAIT_MIN_SEND_MS > deps.deliver.deadline.remainingMs()) return report;
+    await deps.deliver.sleep(wait);
+  }
+  const flushed = await flush(
+    { policy, state: deps.state, deadLetters: deps.deadLetters, deliver: deps.deliver },
+    queued,
+  );
+  return { ...report, ...flushed, applied, unrouted: routed.unrouted, alerts: alerts.length };
 }

@@ -11,34 +11,54 @@ import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
 import { intakeWarnings } from '../intake/auth';
+import type { HttpIntakeConfig } from '../intake/http-request';
 import { createLogger } from '../logging/logger';
-import { deadLetterStoreFromEnv, productionDispatchDeps } from './deps';
-import { handleWebhookEvent } from './pipeline';
+import type { StateStore } from '../state/store';
+import { deadLetterStoreFromEnv, productionDispatchDeps, stateStoreFromEnv } from './deps';
+import { handleWebhookEvent, resolveIntakeConfig } from './pipeline';
 
 const logger = createLogger('vigil-webhook');
 
 /** Finish deliveries this long before Lambda's hard stop, so dead-lettering and logging still happen. */
 const DEADLINE_MARGIN_MS = 3_000;
 
-let config: VigilConfig | undefined;
-let metrics: Metrics | undefined;
+interface Loaded {
+  config: VigilConfig;
+  metrics: Metrics;
+  state: StateStore;
+  intake: HttpIntakeConfig;
+}
+let loaded: Promise<Loaded> | undefined;
 
-function loadOnce(): { config: VigilConfig; metrics: Metrics } {
-  if (!config || !metrics) {
-    config = loadConfig(configPath());
+/** Config, metrics, state store and the intake's resolved credentials, once per container. */
+function loadOnce(): Promise<Loaded> {
+  loaded ??= (async () => {
+    const config = loadConfig(configPath());
     // Delivery metrics go to the same namespace as the probe's, via EMF (no PutMetricData call on this path).
-    metrics = new Metrics({ serviceName: 'vigil-webhook', namespace: config.namespace });
+    const metrics = new Metrics({ serviceName: 'vigil-webhook', namespace: config.namespace });
     for (const warning of intakeWarnings(config.webhook)) logger.warn(warning);
-  }
-  return { config, metrics };
+    try {
+      const intake = await resolveIntakeConfig(config, undefined);
+      return { config, metrics, state: stateStoreFromEnv(), intake };
+    } catch (error) {
+      // An unset ${env:…} token: every request would fail. Say which variable, once, and let the next event retry.
+      logger.error('webhook credentials could not be resolved: fix the variable or parameter named below', {
+        error: (error as Error).message,
+      });
+      loaded = undefined;
+      throw error;
+    }
+  })();
+  return loaded;
 }
 
 export async function webhookHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
-  const { config: cfg, metrics } = loadOnce();
+  const { config: cfg, metrics, state, intake } = await loadOnce();
   const deadline = deadlineIn(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS);
   const deps = productionDispatchDeps({
     deadline,
     deadLetters: deadLetterStoreFromEnv(),
+    state,
     onOutcome: (outcome) => {
       const single = metrics.singleMetric();
       single.addDimension('Channel', outcome.channel);
@@ -60,7 +80,7 @@ export async function webhookHandler(event: unknown, context: Pick<Context, 'get
   });
   let result: Awaited<ReturnType<typeof handleWebhookEvent>>;
   try {
-    result = await handleWebhookEvent(event, { config: cfg, deps });
+    result = await handleWebhookEvent(event, { config: cfg, deps, intake });
   } catch (error) {
     logger.error(
       'alerts could be neither delivered nor dead-lettered; failing the invocation so it is retried',

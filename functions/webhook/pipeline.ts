@@ -6,14 +6,17 @@
 import type { Alert } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { type ResolveOptions, resolveSecrets } from '../config/secrets';
+import { DeadLetterError } from '../deadletter/keep';
 import { classifyEvent, isHttpEvent } from '../intake/detect';
-import { type HttpIntakeEvent, handleHttpIntake } from '../intake/http-request';
-import { DeadLetterError, type DispatchDeps, type DispatchReport, dispatch } from './dispatch';
+import { type HttpIntakeConfig, type HttpIntakeEvent, handleHttpIntake } from '../intake/http-request';
+import { type DispatchDeps, type DispatchReport, dispatch } from './dispatch';
 
 export interface WebhookContext {
   config: VigilConfig;
   deps: DispatchDeps;
   secrets?: ResolveOptions;
+  /** The intake's credentials, resolved once at start-up (resolveIntakeConfig); resolved per request when absent. */
+  intake?: HttpIntakeConfig;
 }
 
 /** What a Function URL / API Gateway HTTP API integration returns (a structured APIGatewayProxyResultV2). */
@@ -48,10 +51,22 @@ function summary(report: DispatchReport) {
       ...(outcome.reason ? { reason: outcome.reason } : {}),
     })),
     deadLettered: report.deadLettered.length,
+    ...report.applied,
+    ...(report.inhibited > 0 ? { inhibited: report.inhibited } : {}),
+    ...(report.deferred.length > 0
+      ? { deferred: report.deferred.reduce((sum, deferred) => sum + deferred.alerts, 0) }
+      : {}),
   };
 }
 
-async function intakeConfig(config: VigilConfig, secrets: ResolveOptions | undefined) {
+/**
+ * The `webhook:` section with its secrets resolved. Call it at start-up: an unset ${env:…} token then stops the
+ * server (or fails the Lambda's first event with a clear log) naming the variable, instead of every POST failing.
+ */
+export async function resolveIntakeConfig(
+  config: VigilConfig,
+  secrets: ResolveOptions | undefined,
+): Promise<HttpIntakeConfig> {
   const { token, hmacSecret, hmacHeader, timestampHeader, defaultSeverity } = config.webhook;
   return {
     ...(token === undefined ? {} : { token: await resolveSecrets(token, secrets) }),
@@ -69,7 +84,7 @@ export async function handleWebhookEvent(event: unknown, ctx: WebhookContext): P
   if (isHttpEvent(event)) {
     const intake = handleHttpIntake(
       event as HttpIntakeEvent,
-      await intakeConfig(ctx.config, ctx.secrets),
+      ctx.intake ?? (await resolveIntakeConfig(ctx.config, ctx.secrets)),
       now,
     );
     if ('statusCode' in intake) {

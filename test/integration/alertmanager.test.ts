@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
 import { fileDeadLetterStore } from '../../functions/deadletter/file';
+import { sqliteStateStore } from '../../functions/state/sqlite';
 import { startWebhookServer, type WebhookServer } from '../../functions/intake/server';
 import { type ChatFake, startWebhookFake } from '../fakes/vendors';
 import { eventually, freePort, type Peer, startPeer } from '../helpers/processes';
@@ -36,6 +37,7 @@ routes:
     config,
     port: 0,
     deadLetters: fileDeadLetterStore(join(dir, 'dead-letters.jsonl')),
+    state: sqliteStateStore(join(dir, 'state.db')),
     write: (text) => printed.push(text),
   });
   const amPort = await freePort();

@@ -1,6 +1,12 @@
 import type { Alert } from '../../../functions/alerts/types';
 import { configSchema, type RouteConfig } from '../../../functions/config/schema';
-import { matchesValue, matchValueError, type RouteRule, route } from '../../../functions/routing/routes';
+import {
+  fallbackChannels,
+  matchesValue,
+  matchValueError,
+  type RouteRule,
+  route,
+} from '../../../functions/routing/routes';
 import { FIRING_RESOLVED_PAIRS, pairOf } from '../intake/support';
 
 function alert(labels: Record<string, string>, status: Alert['status'] = 'firing'): Alert {
@@ -143,7 +149,12 @@ describe('route', () => {
     const a = alert({ alertname: 'A', team: 'x' });
     const b = alert({ alertname: 'B' });
     const c = alert({ alertname: 'C', team: 'x' });
-    const result = route([a, b, c], [{ match: { team: 'x' }, channels: ['slack-team', 'ghost'] }], DEFINED);
+    const result = route(
+      [a, b, c],
+      [{ match: { team: 'x' }, channels: ['slack-team', 'ghost'] }],
+      DEFINED,
+      [],
+    );
     expect(result).toEqual({
       channels: new Map([['slack-team', [a, c]]]),
       unrouted: [b],
@@ -151,10 +162,39 @@ describe('route', () => {
     });
   });
 
-  it('routes nothing when there are no routes: everything is reported unrouted', () => {
+  it('sends what no route takes to the fallback, and still reports it unrouted', () => {
+    const a = alert({ alertname: 'A', team: 'x' });
+    const b = alert({ alertname: 'B' });
+    const result = route([a, b], [{ match: { team: 'x' }, channels: ['slack-team'] }], DEFINED, [
+      'pager',
+    ]);
+    expect(result).toEqual({
+      channels: new Map([
+        ['slack-team', [a]],
+        ['pager', [b]],
+      ]),
+      unrouted: [b],
+      unknownChannels: [],
+    });
+  });
+
+  it.each([
+    ['the configured fallback', [{ channels: ['slack-team'] }], ['slack-oncall'], ['slack-oncall']],
+    [
+      'every channel of the first route',
+      [{ match: { team: 'x' }, channels: ['a', 'b'] }, { channels: ['c'] }],
+      undefined,
+      ['a', 'b'],
+    ],
+    ['the console when there is no route', [], undefined, ['console']],
+  ])('the fallback defaults to %s', (_name, routes, configured, expected) => {
+    expect(fallbackChannels(routes, configured)).toEqual(expected);
+  });
+
+  it('never drops an alert when there are no routes: it goes to the console and is reported unrouted', () => {
     const alerts = [alert({ alertname: 'A' })];
     expect(route(alerts, [], DEFINED)).toEqual({
-      channels: new Map(),
+      channels: new Map([['console', alerts]]),
       unrouted: alerts,
       unknownChannels: [],
     });

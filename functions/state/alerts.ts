@@ -1,0 +1,201 @@
+/**
+ * One record per alert fingerprint — what a person asks about an alert: when it started firing, its last state, what
+ * was notified where and when, how many messages it caused — plus its outbox: the notifications still to send, per
+ * channel. Dedup is the record's state machine, applied with a conditional write (state/store.ts `update`):
+ *
+ *   incoming firing,   record absent/resolved → a new firing: queued for every routed channel
+ *   incoming firing,   record firing          → duplicate (SNS/EventBridge retry, Alertmanager re-send): nothing
+ *   incoming resolved, record firing          → a resolution: queued only where the firing was notified (or is in
+ *                                               flight); a firing still waiting is withdrawn (it fired and cleared
+ *                                               before anything went out: nobody needs either message)
+ *   incoming resolved, record absent/resolved → not a resolution (INSUFFICIENT_DATA → OK, a repeated OK): nothing
+ *   anything older than the record's last change → stale (a retry overtaken by what followed): nothing
+ *
+ * A resolution carries the real duration: its startsAt is the record's firingSince (CloudWatch's OK message does
+ * not say when the alarm started). Two invocations applying the same change race on the record's version: one wins,
+ * the other re-reads and finds a duplicate.
+ */
+import type { Alert, AlertStatus } from '../alerts/types';
+import { expiryAfter, type StateStore, type StoredItem, update } from './store';
+
+export const ALERT_PARTITION = 'alert';
+/** A resolved alert's record is kept this long (for stale retries and `vigil state` questions), then expires. */
+export const RESOLVED_RETENTION_MS = 7 * 24 * 3600_000;
+/** A firing record not heard of for this long expires (its source is gone for good). */
+export const FIRING_RETENTION_MS = 90 * 24 * 3600_000;
+
+/** What went to one channel for the current firing (and its resolution). */
+export interface Notified {
+  status: AlertStatus;
+  /** ISO time of the last message. */
+  at: string;
+  /** Messages this alert caused on this channel (firing, reminders, resolution). */
+  count: number;
+  /** Delivery failed and the message waits in the dead-letter store for `vigil replay`: it still counts as said. */
+  deadLettered?: true;
+}
+
+/** One queued notification of this alert to one channel (the outbox). */
+export interface Pending {
+  status: AlertStatus;
+  /** Identifies the change it announces (`firing@<ms>`), so a sender only clears what it sent. */
+  id: string;
+  /** Epoch ms before which it is not sent: the group wait, a rate budget's next slot, a blocked robot. */
+  dueAt: number;
+  /** Epoch ms until which a sender holds it (a sender that died lets go when this passes). */
+  claimedUntil?: number;
+  reminder?: true;
+}
+
+export interface AlertRecord {
+  fingerprint: string;
+  status: AlertStatus;
+  /** ISO: when the current (or last) firing started. */
+  firingSince: string;
+  /** ISO: the source's time of the last change applied. */
+  changedAt: string;
+  resolvedAt?: string;
+  /** The alert as last received (a resolution's startsAt set to firingSince). */
+  alert: Alert;
+  /** Channels the firing was routed to. */
+  channels: string[];
+  notified: Record<string, Notified>;
+  pending: Record<string, Pending>;
+  /** Messages about this alert, over every channel and episode. */
+  messages: number;
+  /** Fingerprint of the alert that muted this one's firing (inhibition), while it does. */
+  inhibitedBy?: string;
+}
+
+export type Applied =
+  | 'firing' // a new firing, queued
+  | 'resolved' // a resolution of a notified firing, queued
+  | 'withdrawn' // resolved before its firing went out: both dropped
+  | 'duplicate'
+  | 'stale'
+  | 'not-a-resolution';
+
+/** When the change an alert reports happened (firing: its start, resolved: its end). */
+export function changeTime(alert: Alert): number {
+  const text = alert.status === 'firing' ? alert.startsAt : (alert.endsAt ?? alert.startsAt);
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+export function pendingId(status: AlertStatus, at: number): string {
+  return `${status}@${at}`;
+}
+
+/** True while a sender holds the entry. */
+export function isClaimed(pending: Pending, now: number): boolean {
+  return pending.claimedUntil !== undefined && pending.claimedUntil > now;
+}
+
+export function recordExpiry(record: AlertRecord, now: number): number {
+  return expiryAfter(now, record.status === 'firing' ? FIRING_RETENTION_MS : RESOLVED_RETENTION_MS);
+}
+
+/** The pure state machine of the module comment: what the record becomes, and what happened. */
+export function decide(
+  current: AlertRecord | undefined,
+  alert: Alert,
+  channels: readonly string[],
+  options: { now: number; groupWaitMs: number },
+): { applied: Applied; next?: AlertRecord } {
+  const at = changeTime(alert);
+  const iso = new Date(at).toISOString();
+  const dueAt = options.now + options.groupWaitMs;
+  if (alert.status === 'firing') {
+    if (current?.status === 'firing') return { applied: 'duplicate' };
+    if (current && at <= Date.parse(current.changedAt)) return { applied: 'stale' };
+    const id = pendingId('firing', at);
+    return {
+      applied: 'firing',
+      next: {
+        fingerprint: alert.fingerprint,
+        status: 'firing',
+        firingSince: iso,
+        changedAt: iso,
+        alert,
+        channels: [...channels],
+        notified: {},
+        pending: Object.fromEntries(channels.map((channel) => [channel, { status: 'firing', id, dueAt }])),
+        messages: current?.messages ?? 0,
+      },
+    };
+  }
+  if (current === undefined) {
+    // Remember it, so that a delayed retry of an older firing is recognised as stale rather than paged.
+    return {
+      applied: 'not-a-resolution',
+      next: {
+        fingerprint: alert.fingerprint,
+        status: 'resolved',
+        firingSince: alert.startsAt,
+        changedAt: iso,
+        resolvedAt: iso,
+        alert,
+        channels: [],
+        notified: {},
+        pending: {},
+        messages: 0,
+      },
+    };
+  }
+  if (current.status === 'resolved') return { applied: 'not-a-resolution' };
+  if (at < Date.parse(current.changedAt)) return { applied: 'stale' };
+  const id = pendingId('resolved', at);
+  const pending: Record<string, Pending> = {};
+  for (const channel of new Set([...current.channels, ...Object.keys(current.notified)])) {
+    const waiting = current.pending[channel];
+    const said = current.notified[channel]?.status === 'firing';
+    const inFlight = waiting?.status === 'firing' && isClaimed(waiting, options.now);
+    if (said || inFlight) pending[channel] = { status: 'resolved', id, dueAt };
+  }
+  const { inhibitedBy: _muted, ...rest } = current;
+  return {
+    applied: Object.keys(pending).length > 0 ? 'resolved' : 'withdrawn',
+    next: {
+      ...rest,
+      status: 'resolved',
+      changedAt: iso,
+      resolvedAt: iso,
+      // The real duration: CloudWatch's OK says when it ended, the record knows when it started.
+      alert: { ...alert, startsAt: current.firingSince, endsAt: alert.endsAt ?? iso },
+      pending,
+    },
+  };
+}
+
+/** Applies one incoming alert to its record (conditional write, retried on a conflict). */
+export async function applyAlert(
+  store: StateStore,
+  alert: Alert,
+  channels: readonly string[],
+  options: { now: number; groupWaitMs: number },
+): Promise<{ applied: Applied; record?: AlertRecord }> {
+  let applied: Applied = 'duplicate';
+  const written = await update<AlertRecord>(store, ALERT_PARTITION, alert.fingerprint, (current) => {
+    const decision = decide(current?.value, alert, channels, options);
+    applied = decision.applied;
+    return decision.next && { value: decision.next, expiresAt: recordExpiry(decision.next, options.now) };
+  });
+  return written ? { applied, record: written.value } : { applied };
+}
+
+/** Changes one record with `change` (undefined: leave it), conditionally, retried on conflicts. */
+export function changeRecord(
+  store: StateStore,
+  fingerprint: string,
+  now: number,
+  change: (record: AlertRecord) => AlertRecord | undefined,
+): Promise<StoredItem<AlertRecord> | undefined> {
+  return update<AlertRecord>(store, ALERT_PARTITION, fingerprint, (current) => {
+    const next = current && change(current.value);
+    return next && { value: next, expiresAt: recordExpiry(next, now) };
+  });
+}
+
+export async function listRecords(store: StateStore): Promise<AlertRecord[]> {
+  return (await store.list<AlertRecord>(ALERT_PARTITION)).map((item) => item.value);
+}
