@@ -88,16 +88,17 @@ export async function dispatch(
   if (queued.size === 0) return report;
 
   // The group wait: alarms of one breach (warning, critical, emergency) arrive as separate events within moments;
-  // waiting lets the first flush see them all, inhibit the lower levels and send one digest. If the deadline
-  // leaves no time for it, the sweep sends what is queued.
-  const wait = dueAt - deps.now().getTime();
-  if (wait > 0) {
-    if (wait + GROUP_WAIT_MIN_SEND_MS > deps.deliver.deadline.remainingMs()) return report;
-    await deps.deliver.sleep(wait);
-  }
+  // waiting lets the first flush see them all, inhibit the lower levels and send one digest. A deadline too close
+  // for the whole wait shortens it (what this invocation queued is sent anyway).
+  const wait = Math.min(
+    dueAt - deps.now().getTime(),
+    deps.deliver.deadline.remainingMs() - GROUP_WAIT_MIN_SEND_MS,
+  );
+  if (wait > 0) await deps.deliver.sleep(wait);
   const flushed = await flush(
     { policy, state: deps.state, deadLetters: deps.deadLetters, deliver: deps.deliver },
     queued,
+    Math.max(dueAt, deps.now().getTime()),
   );
   return { ...report, ...flushed, applied, unrouted: routed.unrouted, alerts: alerts.length };
 }

@@ -25,8 +25,19 @@ const DEADLINE_MARGIN_MS = 3_000;
 interface Loaded {
   config: VigilConfig;
   metrics: Metrics;
-  state: StateStore;
   intake: HttpIntakeConfig;
+}
+
+// One client per table for the container's life (connections are reused); keyed by the environment's choice.
+const stateStores = new Map<string, StateStore>();
+function stateStore(): StateStore {
+  const key = `${process.env.VIGIL_STATE_TABLE ?? ''}|${process.env.VIGIL_STATE_FILE ?? ''}`;
+  let store = stateStores.get(key);
+  if (!store) {
+    store = stateStoreFromEnv();
+    stateStores.set(key, store);
+  }
+  return store;
 }
 let loaded: Promise<Loaded> | undefined;
 
@@ -39,7 +50,7 @@ function loadOnce(): Promise<Loaded> {
     for (const warning of intakeWarnings(config.webhook)) logger.warn(warning);
     try {
       const intake = await resolveIntakeConfig(config, undefined);
-      return { config, metrics, state: stateStoreFromEnv(), intake };
+      return { config, metrics, intake };
     } catch (error) {
       // An unset ${env:…} token: every request would fail. Say which variable, once, and let the next event retry.
       logger.error('webhook credentials could not be resolved: fix the variable or parameter named below', {
@@ -53,7 +64,8 @@ function loadOnce(): Promise<Loaded> {
 }
 
 export async function webhookHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
-  const { config: cfg, metrics, state, intake } = await loadOnce();
+  const { config: cfg, metrics, intake } = await loadOnce();
+  const state = stateStore();
   const deadline = deadlineIn(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS);
   const deps = productionDispatchDeps({
     deadline,
@@ -115,7 +127,10 @@ export async function webhookHandler(event: unknown, context: Pick<Context, 'get
     source: result.source,
     rejected: result.rejected,
     alerts: result.report?.alerts ?? 0,
+    /** Messages that went out (a duplicate or an unannounced resolution sends none). */
+    sent: result.report?.outcomes.filter((outcome) => outcome.ok).length ?? 0,
     deadLettered: result.report?.deadLettered.length ?? 0,
+    ...result.report?.applied,
   };
 }
 
