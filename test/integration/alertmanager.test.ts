@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
 import { fileDeadLetterStore } from '../../functions/deadletter/file';
-import { sqliteStateStore } from '../../functions/state/sqlite';
 import { startWebhookServer, type WebhookServer } from '../../functions/intake/server';
+import { sqliteStateStore } from '../../functions/state/sqlite';
 import { type ChatFake, startWebhookFake } from '../fakes/vendors';
 import { eventually, freePort, type Peer, startPeer } from '../helpers/processes';
 

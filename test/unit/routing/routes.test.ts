@@ -165,9 +165,7 @@ describe('route', () => {
   it('sends what no route takes to the fallback, and still reports it unrouted', () => {
     const a = alert({ alertname: 'A', team: 'x' });
     const b = alert({ alertname: 'B' });
-    const result = route([a, b], [{ match: { team: 'x' }, channels: ['slack-team'] }], DEFINED, [
-      'pager',
-    ]);
+    const result = route([a, b], [{ match: { team: 'x' }, channels: ['slack-team'] }], DEFINED, ['pager']);
     expect(result).toEqual({
       channels: new Map([
         ['slack-team', [a]],
