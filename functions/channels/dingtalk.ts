@@ -177,10 +177,10 @@ export function classifyDingtalkResponse(
   return classifyErrcode('DingTalk', response, now, {
     codes: DINGTALK_ERRCODES,
     hide,
-    // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine and a later redrive will
-    // succeed — but only after that wait. The retrier never waits past the Lambda's remaining time, so it gives up
-    // at once and the delivery goes to the dead-letter queue, instead of hammering a blocked robot (which would only
-    // prolong the block). Redrive the DLQ after the block has passed.
+    // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine — but only after that wait:
+    // the retrier never waits past the deadline, so it gives up at once, and the notify stage blocks the robot's
+    // budget for the 10 minutes and keeps the alerts queued (notify/flush.ts); the sweep sends them after the block,
+    // merged into one digest, instead of hammering a blocked robot (which would only prolong the block).
     retryAfterMs: (errcode) => (errcode === 130101 ? DINGTALK_THROTTLE_BLOCK_MS : undefined),
   });
 }
