@@ -4,8 +4,9 @@
  * is redacted.
  */
 import type { Alert } from '../alerts/types';
-import { type ChannelConfig, type ChannelType, moduleFor } from '../channels/registry';
+import { type AnyChannelModule, type ChannelConfig, type ChannelType, moduleFor } from '../channels/registry';
 import { type ChannelsConfig, resolveChannel } from '../channels/schema';
+import { neutralizeDeep } from '../channels/text';
 import { DeliveryError, type DeliveryReason } from '../channels/types';
 import { type ResolveOptions, resolveSecretsDeep } from '../config/secrets';
 import { registerSecret } from '../logging/redact';
@@ -133,7 +134,7 @@ async function deliverOne(
 
   let message: unknown;
   try {
-    message = module.render(alerts, config, { now: deps.now() });
+    message = renderSafely(module, alerts, config, deps.now());
   } catch (error) {
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return failed(
@@ -146,6 +147,19 @@ async function deliverOne(
   const result = await sendWithRetry(module, message, config, { ...deps, channel });
   if (result.ok) return { ...base, ok: true, attempts: result.attempts };
   return failed(base, result.attempts, result.error);
+}
+
+/**
+ * What the channel sends: labels and annotations are the sender's text, so no escape sequence, control character
+ * or bidi override reaches a terminal or a chat client (every channel renders neutralised alerts).
+ */
+export function renderSafely(
+  module: AnyChannelModule,
+  alerts: readonly Alert[],
+  config: ChannelConfig,
+  now: Date,
+): unknown {
+  return module.render(neutralizeDeep(alerts), config, { now });
 }
 
 /** Secret lookups (SSM) must not outlive the deadline either. */
