@@ -18,6 +18,19 @@ export const PROBE_ROLE_ID = 'VigilProbeRole';
 export const WEBHOOK_ROLE_ID = 'VigilWebhookRole';
 export const PROBE_SCHEDULER_ROLE_ID = 'VigilProbeSchedulerRole';
 export const DEAD_LETTER_QUEUE_ID = 'VigilDeadLetterQueue';
+export const SWEEP_FUNCTION_ID = 'SweepLambdaFunction';
+export const SWEEP_LOG_GROUP_ID = 'SweepLogGroup';
+export const SWEEP_ROLE_ID = 'VigilSweepRole';
+export const SWEEP_SCHEDULER_ROLE_ID = 'VigilSweepSchedulerRole';
+export const STATE_TABLE_ID = 'VigilAlertStateTable';
+
+/** Exactly the item operations functions/state/dynamodb.ts makes (no Scan, no batch, no table management). */
+export const STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const;
 
 interface Statement {
   Sid: string;
@@ -111,11 +124,19 @@ export function probeRole(config: VigilConfig): CfnResource {
   ]);
 }
 
-/** The webhook: its logs, the dead-letter queue, the SNS topics the config names, the referenced parameters. */
-export function webhookRole(config: VigilConfig): CfnResource {
+function stateStatement(): Statement {
+  return {
+    Sid: 'ReadWriteAlertState',
+    Effect: 'Allow',
+    Action: [...STATE_TABLE_ACTIONS],
+    Resource: getAtt(STATE_TABLE_ID, 'Arn'),
+  };
+}
+
+/** What delivering needs, for the webhook and the sweep alike: dead letters, the config's topics and parameters. */
+function deliveryStatements(config: VigilConfig): Statement[] {
   const topics = snsTopicArns(config);
-  return role('vigil-webhook', 'lambda.amazonaws.com', [
-    logStatement(WEBHOOK_LOG_GROUP_ID),
+  return [
     {
       Sid: 'SendDeadLetters',
       Effect: 'Allow',
@@ -133,6 +154,41 @@ export function webhookRole(config: VigilConfig): CfnResource {
           },
         ]),
     ...ssmStatements(config),
+  ];
+}
+
+/** The sweep: its logs, the alert state, and what delivering needs (reminders and queued alerts go out from it). */
+export function sweepRole(config: VigilConfig): CfnResource {
+  return role('vigil-sweep', 'lambda.amazonaws.com', [
+    logStatement(SWEEP_LOG_GROUP_ID),
+    stateStatement(),
+    ...deliveryStatements(config),
+  ]);
+}
+
+/** EventBridge Scheduler's role for the sweep's schedule: invoke the sweep function, nothing else. */
+export function sweepSchedulerRole(): CfnResource {
+  return role(
+    'vigil-sweep-schedule',
+    'scheduler.amazonaws.com',
+    [
+      {
+        Sid: 'InvokeSweep',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: getAtt(SWEEP_FUNCTION_ID, 'Arn'),
+      },
+    ],
+    true,
+  );
+}
+
+/** The webhook: its logs, the alert state, the dead-letter queue, the config's SNS topics and parameters. */
+export function webhookRole(config: VigilConfig): CfnResource {
+  return role('vigil-webhook', 'lambda.amazonaws.com', [
+    logStatement(WEBHOOK_LOG_GROUP_ID),
+    stateStatement(),
+    ...deliveryStatements(config),
   ]);
 }
 

@@ -20,6 +20,11 @@ import {
   PROBE_SCHEDULER_ROLE_ID,
   probeRole,
   probeSchedulerRole,
+  STATE_TABLE_ID,
+  SWEEP_ROLE_ID,
+  SWEEP_SCHEDULER_ROLE_ID,
+  sweepRole,
+  sweepSchedulerRole,
   WEBHOOK_FUNCTION_ID,
   WEBHOOK_ROLE_ID,
   webhookRole,
@@ -123,6 +128,12 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [PROBE_ROLE_ID]: probeRole(config),
     [WEBHOOK_ROLE_ID]: webhookRole(config),
     [PROBE_SCHEDULER_ROLE_ID]: probeSchedulerRole(),
+    [STATE_TABLE_ID]: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: stateTableProperties(stateTableName(options)),
+    },
+    [SWEEP_ROLE_ID]: sweepRole(config),
+    [SWEEP_SCHEDULER_ROLE_ID]: sweepSchedulerRole(),
   };
   for (const definition of definitions) Resources[alarmLogicalId(definition)] = alarmResource(definition);
   if (config.dashboard.enabled && config.targets.length > 0) {
@@ -133,6 +144,10 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
   const Outputs: Record<string, CfnOutput> = {
     VigilAlertsTopicArn: { Description: 'SNS topic vigil alarms notify', Value: ref(ALERTS_TOPIC_ID) },
     VigilDeadLetterQueueUrl: { Description: 'Undeliverable notifications', Value: ref(DEAD_LETTER_QUEUE_ID) },
+    VigilAlertStateTable: {
+      Description: 'Alert state (dedup, reminders, rate budgets)',
+      Value: ref(STATE_TABLE_ID),
+    },
   };
   if (config.dashboard.enabled && config.targets.length > 0) {
     const first = planDashboards(config, options).dashboards[0];
@@ -194,5 +209,9 @@ export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deadLetterQueueName(options),
+    // Likewise a plain name (the table's TableName), so `osls invoke local` needs no stack.
+    stateTableName: stateTableName(options),
+    sweepRole: SWEEP_ROLE_ID,
+    sweepSchedulerRoleArn: getAtt(SWEEP_SCHEDULER_ROLE_ID, 'Arn'),
   };
 }

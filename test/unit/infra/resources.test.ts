@@ -94,7 +94,8 @@ describe('generated resources', () => {
 
   it('passes the resource specification on its own (references into osls resources aside)', () => {
     const problems = validateTemplate(template);
-    const outside = /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup)"/;
+    const outside =
+      /"(ProbeLambdaFunction|WebhookLambdaFunction|SweepLambdaFunction|ProbeLogGroup|WebhookLogGroup|SweepLogGroup)"/;
     expect(problems.filter((problem) => !outside.test(problem.message))).toEqual([]);
   });
 });
