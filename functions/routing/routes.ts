@@ -144,3 +144,18 @@ export function repeatFor(alert: Alert, channel: string, routes: readonly RouteR
   }
   return repeat;
 }
+
+/** What `vigil validate` (and the servers at start) warn about: alerts that would reach only the fallback. */
+export function routingWarnings(routes: readonly RouteRule[], configured?: readonly string[]): string[] {
+  const fallback = fallbackChannels(routes, configured).join(', ');
+  if (routes.length === 0)
+    return [
+      `routes: none configured: every alert goes to the fallback (${fallback}); add routes, or set alerts.fallback`,
+    ];
+  if (routes.some((rule) => !rule.match || Object.keys(rule.match).length === 0)) return [];
+  return [
+    `routes: every route has a match, so some alerts may match none: they go to the fallback (${fallback})${
+      configured && configured.length > 0 ? '' : '; set alerts.fallback to choose where'
+    }`,
+  ];
+}

@@ -1,5 +1,6 @@
 import { infraIssues } from '../../../infra/issues';
 import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
+import { routingWarnings } from '../../routing/routes';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
 import { colourer } from '../format';
 import { DEFAULT_REGION, DEFAULT_STAGE } from './infra';
@@ -25,8 +26,10 @@ Exit 0 when valid, 2 when not.`,
         region: io.env.AWS_REGION ?? DEFAULT_REGION,
       });
       if (deployIssues.length > 0) throw new ConfigError(file, deployIssues);
+      const warnings = routingWarnings(config.routes, config.alerts.fallback);
       const summary = {
         valid: true,
+        warnings,
         file,
         targets: config.targets.length,
         metrics: config.targets.reduce((sum, target) => sum + target.metrics.length, 0),
@@ -39,6 +42,7 @@ Exit 0 when valid, 2 when not.`,
           io.stdout,
           `${paint('green', '✓')} ${file} is valid: ${summary.targets} targets, ${summary.metrics} metrics, ${summary.channels} channels, ${summary.routes} routes`,
         );
+        for (const warning of warnings) write(io.stderr, paint('yellow', `warning: ${warning}`));
       }
       return EXIT.ok;
     } catch (error) {

@@ -3,6 +3,7 @@ import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/
 import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
 import { redact } from '../../logging/redact';
+import { routingWarnings } from '../../routing/routes';
 import { DEFAULT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
@@ -48,7 +49,10 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
     const config = loadCommandConfig(values.config, io);
     if (typeof config === 'number') return config;
     const paint = colourer(io.stderr, io.env);
-    for (const warning of intakeWarnings(config.webhook))
+    for (const warning of [
+      ...intakeWarnings(config.webhook),
+      ...routingWarnings(config.routes, config.alerts.fallback),
+    ])
       write(io.stderr, paint('yellow', `warning: ${warning}`));
     const deadLetters = fileDeadLetterStore(values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE);
     const state = sqliteStateStore(values.state ?? DEFAULT_STATE_FILE);

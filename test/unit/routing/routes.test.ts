@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Alert } from '../../../functions/alerts/types';
+import { main } from '../../../functions/cli/main';
 import { configSchema, type RouteConfig } from '../../../functions/config/schema';
 import {
   fallbackChannels,
@@ -6,7 +10,9 @@ import {
   matchValueError,
   type RouteRule,
   route,
+  routingWarnings,
 } from '../../../functions/routing/routes';
+import { captureIo } from '../../helpers/io';
 import { FIRING_RESOLVED_PAIRS, pairOf } from '../intake/support';
 
 function alert(labels: Record<string, string>, status: Alert['status'] = 'firing'): Alert {
@@ -250,5 +256,42 @@ describe('match values', () => {
     ],
   ])('matchValueError(%p)', (value, error) => {
     expect(matchValueError(value)).toBe(error);
+  });
+});
+
+describe('routingWarnings (vigil validate)', () => {
+  it.each<[string, RouteRule[], string[] | undefined, RegExp | undefined]>([
+    ['no routes at all', [], undefined, /none configured: every alert goes to the fallback \(console\)/],
+    [
+      'only matching routes',
+      [{ match: { team: 'x' }, channels: ['pager'] }],
+      undefined,
+      /may match none: they go to the fallback \(pager\); set alerts.fallback/,
+    ],
+    [
+      'only matching routes, fallback chosen',
+      [{ match: { team: 'x' }, channels: ['pager'] }],
+      ['archive'],
+      /fallback \(archive\)$/,
+    ],
+    [
+      'a catch-all route',
+      [{ match: { team: 'x' }, channels: ['pager'] }, { channels: ['archive'] }],
+      undefined,
+      undefined,
+    ],
+  ])('%s', (_name, routes, fallback, expected) => {
+    const warnings = routingWarnings(routes, fallback);
+    if (expected) expect(warnings).toEqual([expect.stringMatching(expected)]);
+    else expect(warnings).toEqual([]);
+  });
+
+  it('vigil validate prints the warning and still exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-routes-'));
+    const file = join(dir, 'vigil.yml');
+    writeFileSync(file, 'targets: []\n');
+    const io = captureIo({ ...process.env, NO_COLOR: '1' });
+    expect(await main(['validate', '--config', file], io.streams)).toBe(0);
+    expect(io.err()).toMatch(/warning: routes: none configured/);
   });
 });
