@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   'prometheus-parser': () => import('./prometheus-parser'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
+  soak: () => import('./soak'),
 };
 
 function machine(): string {

@@ -16,11 +16,13 @@
  * the other re-reads and finds a duplicate.
  */
 import type { Alert, AlertStatus } from '../alerts/types';
-import { expiryAfter, type StateStore, type StoredItem, update } from './store';
+import { ABSENT, expiryAfter, StateConflictError, type StateStore, UPDATE_MAX_CONFLICTS } from './store';
 
 export const ALERT_PARTITION = 'alert';
-/** A resolved alert's record is kept this long (for stale retries and `vigil state` questions), then expires. */
-export const RESOLVED_RETENTION_MS = 7 * 24 * 3600_000;
+/** Resolved records with nothing left to send: kept for stale retries, never listed. */
+export const RESOLVED_PARTITION = 'resolved';
+/** A resolved record is kept this long (a late retry of its firing is recognised as stale: Lambda retries async events for up to 6 hours), then expires. */
+export const RESOLVED_RETENTION_MS = 24 * 3600_000;
 /** A firing record not heard of for this long expires (its source is gone for good). */
 export const FIRING_RETENTION_MS = 90 * 24 * 3600_000;
 
@@ -167,6 +169,79 @@ export function decide(
   };
 }
 
+/**
+ * Changes one record with `change` (undefined: leave it), conditionally, again on a conflict. Records live in two
+ * partitions: `alert` holds the active ones (firing, or with something queued), which every flush and sweep reads
+ * whole, so it stays as small as what is going on; a resolved record with nothing queued moves to `resolved`, where
+ * it waits (for stale retries) until it expires. The move writes `resolved` first and then deletes the active copy
+ * at its version: a crash in between leaves both, and the active copy (read first, and settled) wins.
+ */
+export async function mutateRecord(
+  store: StateStore,
+  fingerprint: string,
+  now: number,
+  change: (current: AlertRecord | undefined) => AlertRecord | undefined,
+): Promise<{ value: AlertRecord } | undefined> {
+  for (let conflicts = 0; conflicts < UPDATE_MAX_CONFLICTS; conflicts++) {
+    const active = await store.get<AlertRecord>(ALERT_PARTITION, fingerprint);
+    const resolved = active ? undefined : await store.get<AlertRecord>(RESOLVED_PARTITION, fingerprint);
+    const next = change(active?.value ?? resolved?.value);
+    if (next === undefined) return undefined;
+    const expiresAt = recordExpiry(next, now);
+    const settled = next.status === 'resolved' && Object.keys(next.pending).length === 0;
+    // A record seen for the first time is created in `alert`, whatever it is, so that writers racing to create it
+    // conflict on one item; a settled one moves to `resolved` on the next pass.
+    if (!settled || (!active && !resolved)) {
+      const written = await store.put(
+        ALERT_PARTITION,
+        fingerprint,
+        next,
+        active?.version ?? ABSENT,
+        expiresAt,
+      );
+      if (written === undefined || !settled) {
+        if (written !== undefined) return { value: next };
+        continue;
+      }
+      const moved = await moveToResolved(store, fingerprint, next, written, expiresAt);
+      if (moved) return { value: next };
+      continue;
+    }
+    if (active) {
+      if (await moveToResolved(store, fingerprint, next, active.version, expiresAt)) return { value: next };
+      continue;
+    }
+    const written = await store.put(
+      RESOLVED_PARTITION,
+      fingerprint,
+      next,
+      resolved?.version ?? ABSENT,
+      expiresAt,
+    );
+    if (written !== undefined) return { value: next };
+  }
+  throw new StateConflictError(
+    `${store.description}: alert ${fingerprint} changed ${UPDATE_MAX_CONFLICTS} times while being updated`,
+  );
+}
+
+/** `resolved` gets the record, then the active copy at `version` goes; false when another writer changed it. */
+async function moveToResolved(
+  store: StateStore,
+  fingerprint: string,
+  record: AlertRecord,
+  version: number,
+  expiresAt: number,
+): Promise<boolean> {
+  const previous = await store.get<AlertRecord>(RESOLVED_PARTITION, fingerprint);
+  if (
+    (await store.put(RESOLVED_PARTITION, fingerprint, record, previous?.version ?? ABSENT, expiresAt)) ===
+    undefined
+  )
+    return false;
+  return store.delete(ALERT_PARTITION, fingerprint, version);
+}
+
 /** Applies one incoming alert to its record (conditional write, retried on a conflict). */
 export async function applyAlert(
   store: StateStore,
@@ -175,27 +250,25 @@ export async function applyAlert(
   options: { now: number; groupWaitMs: number },
 ): Promise<{ applied: Applied; record?: AlertRecord }> {
   let applied: Applied = 'duplicate';
-  const written = await update<AlertRecord>(store, ALERT_PARTITION, alert.fingerprint, (current) => {
-    const decision = decide(current?.value, alert, channels, options);
+  const written = await mutateRecord(store, alert.fingerprint, options.now, (current) => {
+    const decision = decide(current, alert, channels, options);
     applied = decision.applied;
-    return decision.next && { value: decision.next, expiresAt: recordExpiry(decision.next, options.now) };
+    return decision.next;
   });
   return written ? { applied, record: written.value } : { applied };
 }
 
-/** Changes one record with `change` (undefined: leave it), conditionally, retried on conflicts. */
+/** Changes an existing record (undefined from `change`: leave it); see mutateRecord. */
 export function changeRecord(
   store: StateStore,
   fingerprint: string,
   now: number,
   change: (record: AlertRecord) => AlertRecord | undefined,
-): Promise<StoredItem<AlertRecord> | undefined> {
-  return update<AlertRecord>(store, ALERT_PARTITION, fingerprint, (current) => {
-    const next = current && change(current.value);
-    return next && { value: next, expiresAt: recordExpiry(next, now) };
-  });
+): Promise<{ value: AlertRecord } | undefined> {
+  return mutateRecord(store, fingerprint, now, (current) => current && change(current));
 }
 
+/** The active records: firing, or with a notification queued. */
 export async function listRecords(store: StateStore): Promise<AlertRecord[]> {
   return (await store.list<AlertRecord>(ALERT_PARTITION)).map((item) => item.value);
 }

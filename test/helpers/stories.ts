@@ -21,6 +21,8 @@ import { type DispatchDeps, type DispatchReport, dispatch } from '../../function
 import type { Dynalite } from './dynalite';
 
 export const T0 = Date.parse('2026-12-01T10:00:00.000Z');
+/** Real time a sleeping invocation leaves the others: enough for a few state-store round trips on loopback. */
+const CONCURRENT_SETTLE_MS = 100;
 
 export type StoreKind = 'dynalite' | 'sqlite';
 
@@ -67,9 +69,11 @@ export function storyWorld(configYaml: string, state: StateStore, clockAt: { t: 
     deliver: {
       http: fetchHttp,
       now: () => new Date(now()),
-      // The group wait and retry backoffs move the story's clock instead of real time.
+      // The group wait and retry backoffs move the story's clock instead of real time, and yield long enough
+      // for invocations running at the same moment to get their state changes in (as they would in real time).
       sleep: async (ms) => {
         clockAt.t += ms;
+        await new Promise((resolve) => setTimeout(resolve, CONCURRENT_SETTLE_MS));
       },
       random: () => 0.5,
       deadline: deadlineIn(60_000, now),
