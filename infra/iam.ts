@@ -168,19 +168,7 @@ export function sweepRole(config: VigilConfig): CfnResource {
 
 /** EventBridge Scheduler's role for the sweep's schedule: invoke the sweep function, nothing else. */
 export function sweepSchedulerRole(): CfnResource {
-  return role(
-    'vigil-sweep-schedule',
-    'scheduler.amazonaws.com',
-    [
-      {
-        Sid: 'InvokeSweep',
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: getAtt(SWEEP_FUNCTION_ID, 'Arn'),
-      },
-    ],
-    true,
-  );
+  return schedulerRole('vigil-sweep-schedule', 'InvokeSweep', SWEEP_FUNCTION_ID);
 }
 
 /** The webhook: its logs, the alert state, the dead-letter queue, the config's SNS topics and parameters. */
@@ -194,17 +182,15 @@ export function webhookRole(config: VigilConfig): CfnResource {
 
 /** EventBridge Scheduler's role for the probe schedule: invoke the probe function, nothing else. */
 export function probeSchedulerRole(): CfnResource {
+  return schedulerRole('vigil-probe-schedule', 'InvokeProbe', PROBE_FUNCTION_ID);
+}
+
+/** A schedule's role: invoke one function, for this account only. */
+function schedulerRole(name: string, sid: string, functionId: string): CfnResource {
   return role(
-    'vigil-probe-schedule',
+    name,
     'scheduler.amazonaws.com',
-    [
-      {
-        Sid: 'InvokeProbe',
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: getAtt(PROBE_FUNCTION_ID, 'Arn'),
-      },
-    ],
+    [{ Sid: sid, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(functionId, 'Arn') }],
     true,
   );
 }
