@@ -24,6 +24,7 @@ import {
   type AlertRecord,
   changeRecord,
   isClaimed,
+  type KnownRecord,
   listRecords,
   type Pending,
   pendingId,
@@ -87,22 +88,29 @@ function withPending(record: AlertRecord, channel: string, pending: Pending | un
 }
 
 /** Firing alerts muted earlier whose muter has resolved: queue them now (they are the breach that is left). */
-async function release(ctx: NotifyContext, records: AlertRecord[], now: number): Promise<void> {
-  const firing = firingOf(records);
-  for (const [index, record] of records.entries()) {
+async function release(ctx: NotifyContext, records: KnownRecord[], now: number): Promise<void> {
+  const firing = firingOf(records.map((known) => known.value));
+  for (const [index, known] of records.entries()) {
+    const record = known.value;
     if (record.status !== 'firing' || record.inhibitedBy === undefined) continue;
     if (mutedBy(labelled(record), firing, ctx.policy.inhibit) !== undefined) continue;
-    const written = await changeRecord(ctx.state, record.fingerprint, now, (current) => {
-      if (current.status !== 'firing' || current.inhibitedBy === undefined) return undefined;
-      const { inhibitedBy: _gone, ...rest } = current;
-      const pending = { ...current.pending };
-      for (const channel of current.channels) {
-        if (!current.notified[channel] && !pending[channel])
-          pending[channel] = { status: 'firing', id: pendingId('firing', now), dueAt: now };
-      }
-      return { ...rest, pending };
-    });
-    if (written) records[index] = written.value;
+    const written = await changeRecord(
+      ctx.state,
+      record.fingerprint,
+      now,
+      (current) => {
+        if (current.status !== 'firing' || current.inhibitedBy === undefined) return undefined;
+        const { inhibitedBy: _gone, ...rest } = current;
+        const pending = { ...current.pending };
+        for (const channel of current.channels) {
+          if (!current.notified[channel] && !pending[channel])
+            pending[channel] = { status: 'firing', id: pendingId('firing', now), dueAt: now };
+        }
+        return { ...rest, pending };
+      },
+      known,
+    );
+    if (written) records[index] = written;
   }
 }
 
@@ -122,10 +130,11 @@ export async function flush(
   const report: FlushReport = { outcomes: [], deadLettered: [], deferred: [], inhibited: 0, held: 0 };
   const records = await listRecords(ctx.state);
   await release(ctx, records, now);
-  const firing = firingOf(records);
+  const firing = firingOf(records.map((known) => known.value));
 
-  const due = new Map<string, AlertRecord[]>();
-  for (const record of records) {
+  const due = new Map<string, KnownRecord[]>();
+  for (const known of records) {
+    const record = known.value;
     for (const [channel, pending] of Object.entries(record.pending)) {
       if (only && !only.has(channel)) continue;
       if (pending.dueAt > horizon || isClaimed(pending, now)) continue;
@@ -143,7 +152,7 @@ export async function flush(
         if (dropped) report.inhibited++;
         continue;
       }
-      due.set(channel, [...(due.get(channel) ?? []), record]);
+      due.set(channel, [...(due.get(channel) ?? []), known]);
     }
   }
 
@@ -158,28 +167,35 @@ export async function flush(
 
 interface Claimed {
   record: AlertRecord;
+  version: number | undefined;
   pending: Pending;
 }
 
 async function flushChannel(
   ctx: NotifyContext,
   channel: string,
-  records: readonly AlertRecord[],
+  records: readonly KnownRecord[],
   now: number,
 ): Promise<Pick<FlushReport, 'outcomes' | 'deadLettered' | 'deferred'>> {
   const empty = { outcomes: [], deadLettered: [], deferred: [] };
   const leaseUntil = now + ctx.deliver.deadline.remainingMs() + CLAIM_MARGIN_MS;
   const claimed: Claimed[] = [];
-  for (const record of records) {
-    const wanted = record.pending[channel];
+  for (const known of records) {
+    const wanted = known.value.pending[channel];
     if (!wanted) continue;
-    const written = await changeRecord(ctx.state, record.fingerprint, now, (current) => {
-      const pending = current.pending[channel];
-      if (!pending || pending.id !== wanted.id || isClaimed(pending, now)) return undefined;
-      return withPending(current, channel, { ...pending, claimedUntil: leaseUntil });
-    });
+    const written = await changeRecord(
+      ctx.state,
+      known.value.fingerprint,
+      now,
+      (current) => {
+        const pending = current.pending[channel];
+        if (!pending || pending.id !== wanted.id || isClaimed(pending, now)) return undefined;
+        return withPending(current, channel, { ...pending, claimedUntil: leaseUntil });
+      },
+      known,
+    );
     const pending = written?.value.pending[channel];
-    if (written && pending) claimed.push({ record: written.value, pending });
+    if (written && pending) claimed.push({ record: written.value, version: written.version, pending });
   }
   if (claimed.length === 0) return empty;
 
@@ -205,24 +221,30 @@ async function flushChannel(
   }
   const deadLettered = outcome.ok ? [] : await keepDeadLetters([outcome], ctx.deadLetters, new Date(now));
   const at = ctx.deliver.now().toISOString();
-  for (const { record, pending } of claimed) {
-    await changeRecord(ctx.state, record.fingerprint, now, (current) => {
-      const stillOurs = current.pending[channel]?.id === pending.id;
-      const before = current.notified[channel];
-      return {
-        ...(stillOurs ? withPending(current, channel, undefined) : current),
-        notified: {
-          ...current.notified,
-          [channel]: {
-            status: pending.status,
-            at,
-            count: (before?.count ?? 0) + 1,
-            ...(outcome.ok ? {} : { deadLettered: true as const }),
+  for (const { record, version, pending } of claimed) {
+    await changeRecord(
+      ctx.state,
+      record.fingerprint,
+      now,
+      (current) => {
+        const stillOurs = current.pending[channel]?.id === pending.id;
+        const before = current.notified[channel];
+        return {
+          ...(stillOurs ? withPending(current, channel, undefined) : current),
+          notified: {
+            ...current.notified,
+            [channel]: {
+              status: pending.status,
+              at,
+              count: (before?.count ?? 0) + 1,
+              ...(outcome.ok ? {} : { deadLettered: true as const }),
+            },
           },
-        },
-        messages: current.messages + 1,
-      };
-    });
+          messages: current.messages + 1,
+        };
+      },
+      { value: record, ...(version === undefined ? {} : { version }) },
+    );
   }
   return { outcomes: [outcome], deadLettered, deferred: [] };
 }

@@ -32,7 +32,7 @@ export function alertPolicy(config: Pick<VigilConfig, 'routes' | 'channels' | 'a
 export async function sweep(ctx: NotifyContext): Promise<SweepReport> {
   const now = ctx.deliver.now().getTime();
   let reminders = 0;
-  for (const record of await listRecords(ctx.state)) {
+  for (const { value: record } of await listRecords(ctx.state)) {
     if (record.status !== 'firing' || record.inhibitedBy !== undefined) continue;
     for (const [channel, notified] of Object.entries(record.notified)) {
       if (notified.status !== 'firing' || record.pending[channel]) continue;

@@ -181,7 +181,23 @@ export async function mutateRecord(
   fingerprint: string,
   now: number,
   change: (current: AlertRecord | undefined) => AlertRecord | undefined,
-): Promise<{ value: AlertRecord } | undefined> {
+  known?: KnownRecord,
+): Promise<KnownRecord | undefined> {
+  // Fast path: a caller that holds the record as of `version` (just listed or written) skips the read.
+  if (known?.version !== undefined) {
+    const next = change(known.value);
+    if (next === undefined) return undefined;
+    if (!(next.status === 'resolved' && Object.keys(next.pending).length === 0)) {
+      const version = await store.put(
+        ALERT_PARTITION,
+        fingerprint,
+        next,
+        known.version,
+        recordExpiry(next, now),
+      );
+      if (version !== undefined) return { value: next, version };
+    }
+  }
   for (let conflicts = 0; conflicts < UPDATE_MAX_CONFLICTS; conflicts++) {
     const active = await store.get<AlertRecord>(ALERT_PARTITION, fingerprint);
     const resolved = active ? undefined : await store.get<AlertRecord>(RESOLVED_PARTITION, fingerprint);
@@ -242,6 +258,12 @@ async function moveToResolved(
   return store.delete(ALERT_PARTITION, fingerprint, version);
 }
 
+/** A record as of a version (undefined once it moved to `resolved`). */
+export interface KnownRecord {
+  value: AlertRecord;
+  version?: number;
+}
+
 /** Applies one incoming alert to its record (conditional write, retried on a conflict). */
 export async function applyAlert(
   store: StateStore,
@@ -264,11 +286,15 @@ export function changeRecord(
   fingerprint: string,
   now: number,
   change: (record: AlertRecord) => AlertRecord | undefined,
-): Promise<{ value: AlertRecord } | undefined> {
-  return mutateRecord(store, fingerprint, now, (current) => current && change(current));
+  known?: KnownRecord,
+): Promise<KnownRecord | undefined> {
+  return mutateRecord(store, fingerprint, now, (current) => current && change(current), known);
 }
 
-/** The active records: firing, or with a notification queued. */
-export async function listRecords(store: StateStore): Promise<AlertRecord[]> {
-  return (await store.list<AlertRecord>(ALERT_PARTITION)).map((item) => item.value);
+/** The active records (firing, or with a notification queued), each with the version it was read at. */
+export async function listRecords(store: StateStore): Promise<KnownRecord[]> {
+  return (await store.list<AlertRecord>(ALERT_PARTITION)).map((item) => ({
+    value: item.value,
+    version: item.version,
+  }));
 }
