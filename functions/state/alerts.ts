@@ -187,7 +187,7 @@ export async function mutateRecord(
   if (known?.version !== undefined) {
     const next = change(known.value);
     if (next === undefined) return undefined;
-    if (!(next.status === 'resolved' && Object.keys(next.pending).length === 0)) {
+    if (!isSettled(next)) {
       const version = await store.put(
         ALERT_PARTITION,
         fingerprint,
@@ -204,41 +204,36 @@ export async function mutateRecord(
     const next = change(active?.value ?? resolved?.value);
     if (next === undefined) return undefined;
     const expiresAt = recordExpiry(next, now);
-    const settled = next.status === 'resolved' && Object.keys(next.pending).length === 0;
-    // A record seen for the first time is created in `alert`, whatever it is, so that writers racing to create it
-    // conflict on one item; a settled one moves to `resolved` on the next pass.
-    if (!settled || (!active && !resolved)) {
-      const written = await store.put(
+    if (!isSettled(next)) {
+      const version = await store.put(
         ALERT_PARTITION,
         fingerprint,
         next,
         active?.version ?? ABSENT,
         expiresAt,
       );
-      if (written === undefined || !settled) {
-        if (written !== undefined) return { value: next };
-        continue;
-      }
-      const moved = await moveToResolved(store, fingerprint, next, written, expiresAt);
-      if (moved) return { value: next };
-      continue;
-    }
-    if (active) {
+      if (version !== undefined) return { value: next, version };
+    } else if (active) {
       if (await moveToResolved(store, fingerprint, next, active.version, expiresAt)) return { value: next };
-      continue;
+    } else if (resolved) {
+      const version = await store.put(RESOLVED_PARTITION, fingerprint, next, resolved.version, expiresAt);
+      if (version !== undefined) return { value: next };
+    } else {
+      // Seen for the first time: created in `alert` whatever it is, so that writers racing to create it conflict
+      // on one item; settled, it moves to `resolved` right away.
+      const version = await store.put(ALERT_PARTITION, fingerprint, next, ABSENT, expiresAt);
+      if (version !== undefined && (await moveToResolved(store, fingerprint, next, version, expiresAt)))
+        return { value: next };
     }
-    const written = await store.put(
-      RESOLVED_PARTITION,
-      fingerprint,
-      next,
-      resolved?.version ?? ABSENT,
-      expiresAt,
-    );
-    if (written !== undefined) return { value: next };
   }
   throw new StateConflictError(
     `${store.description}: alert ${fingerprint} changed ${UPDATE_MAX_CONFLICTS} times while being updated`,
   );
+}
+
+/** Resolved with nothing left to send: the record leaves the active partition. */
+function isSettled(record: AlertRecord): boolean {
+  return record.status === 'resolved' && Object.keys(record.pending).length === 0;
 }
 
 /** `resolved` gets the record, then the active copy at `version` goes; false when another writer changed it. */
