@@ -29,9 +29,10 @@ interface Item {
 
 export function dynamoStateStore(
   table: string,
-  client: DynamoDBClient = new DynamoDBClient({}),
+  given?: DynamoDBClient,
   now: () => number = Date.now,
 ): StateStore {
+  const client = given ?? new DynamoDBClient({});
   const documents = DynamoDBDocumentClient.from(client);
   const nowSeconds = () => Math.floor(now() / 1000);
   // DynamoDB deletes expired items lazily (within days): reads treat them as gone at once.
@@ -116,7 +117,8 @@ export function dynamoStateStore(
       return items;
     },
     async close() {
-      documents.destroy();
+      // A client passed in belongs to the caller (tests share one across stores).
+      if (!given) client.destroy();
     },
   };
 }
