@@ -4,6 +4,7 @@
  * webhooks on loopback fakes; a message is written "FIRING name + RESOLVED name" in the order it lists its alerts.
  */
 import type { Alert } from '../../../functions/alerts/types';
+import { applyAlert, changeRecord } from '../../../functions/state/alerts';
 import { type ChatFake, startWebhookFake } from '../../fakes/vendors';
 import { type Dynalite, startDynalite } from '../../helpers/dynalite';
 import {
@@ -293,6 +294,35 @@ describe.each(STORES)('alert state on %s', (kind) => {
       );
       await w.send(labelledAlert({ alertname: 'DiskFull', team: 'search' }, 'firing', T0));
       expect(drain()).toEqual(['ops: FIRING DiskFull']);
+    });
+  });
+
+  describe('a Lambda that ends mid-way loses nothing', () => {
+    it('a change queued by an invocation that died before sending goes out with the next sweep', async () => {
+      const w = await world(kind, yaml());
+      await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], { now: T0, groupWaitMs: 5000 });
+      expect(drain()).toEqual([]);
+      w.clock.set(T0 + MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+    });
+
+    it('an entry claimed by an invocation that died is sent once its claim has passed, not before', async () => {
+      const w = await world(kind, yaml());
+      const { record } = await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], {
+        now: T0,
+        groupWaitMs: 0,
+      });
+      await changeRecord(w.state, record!.fingerprint, T0, (current) => ({
+        ...current,
+        pending: { ops: { ...current.pending.ops!, claimedUntil: T0 + 2 * MINUTE } },
+      }));
+      w.clock.set(T0 + MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([]);
+      w.clock.set(T0 + 3 * MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
     });
   });
 
