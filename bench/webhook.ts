@@ -14,8 +14,8 @@ import type { DeadLetterStore } from '../functions/deadletter/types';
 import { deadlineIn } from '../functions/deadline';
 import { fetchHttp } from '../functions/notify/post';
 import { dynamoStateStore } from '../functions/state/dynamodb';
+import type { AlertStateStore } from '../functions/state/item-store';
 import { sqliteStateStore } from '../functions/state/sqlite';
-import type { StateStore } from '../functions/state/store';
 import type { DispatchDeps } from '../functions/webhook/dispatch';
 import { handleWebhookEvent } from '../functions/webhook/pipeline';
 import { startWebhookFake } from '../test/fakes/vendors';
@@ -38,7 +38,7 @@ const memoryDeadLetters: DeadLetterStore = {
   requeue: async () => undefined,
 };
 
-function deps(state: StateStore): DispatchDeps {
+function deps(state: AlertStateStore): DispatchDeps {
   const now = () => new Date();
   return {
     now,
@@ -100,7 +100,7 @@ export async function run(): Promise<BenchSection> {
   const dynalite = await startDynalite();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const throughputState = sqliteStateStore(join(dir, 'throughput.db'));
-  const stores: [string, StateStore][] = [
+  const stores: [string, AlertStateStore][] = [
     ['SQLite file (vigil webhook serve)', sqliteStateStore(join(dir, 'state.db'))],
     ['DynamoDB (dynalite on loopback)', dynamoStateStore(await dynalite.createTable(), dynalite.client)],
   ];

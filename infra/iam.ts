@@ -22,10 +22,10 @@ export const SWEEP_FUNCTION_ID = 'SweepLambdaFunction';
 export const SWEEP_LOG_GROUP_ID = 'SweepLogGroup';
 export const SWEEP_ROLE_ID = 'VigilSweepRole';
 export const SWEEP_SCHEDULER_ROLE_ID = 'VigilSweepSchedulerRole';
-export const STATE_TABLE_ID = 'VigilAlertStateTable';
+export const ALERT_STATE_TABLE_ID = 'VigilAlertStateTable';
 
 /** Exactly the item operations functions/state/dynamodb.ts makes (no Scan, no batch, no table management). */
-export const STATE_TABLE_ACTIONS = [
+export const ALERT_STATE_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
@@ -128,8 +128,8 @@ function stateStatement(): Statement {
   return {
     Sid: 'ReadWriteAlertState',
     Effect: 'Allow',
-    Action: [...STATE_TABLE_ACTIONS],
-    Resource: getAtt(STATE_TABLE_ID, 'Arn'),
+    Action: [...ALERT_STATE_TABLE_ACTIONS],
+    Resource: getAtt(ALERT_STATE_TABLE_ID, 'Arn'),
   };
 }
 

@@ -10,17 +10,17 @@ import {
   dashboardUrl,
 } from '../functions/alarms/definitions';
 import type { VigilConfig } from '../functions/config/schema';
-import { STATE_TABLE_KEYS, STATE_TTL_ATTRIBUTE } from '../functions/state/dynamodb';
+import { ALERT_STATE_TABLE_KEYS, ALERT_STATE_TTL_ATTRIBUTE } from '../functions/state/dynamodb';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
 import {
+  ALERT_STATE_TABLE_ID,
   DEAD_LETTER_QUEUE_ID,
   PROBE_ROLE_ID,
   PROBE_SCHEDULER_ROLE_ID,
   probeRole,
   probeSchedulerRole,
-  STATE_TABLE_ID,
   SWEEP_ROLE_ID,
   SWEEP_SCHEDULER_ROLE_ID,
   sweepRole,
@@ -55,8 +55,8 @@ export function definitionsFor(config: VigilConfig, options: InfraOptions): Alar
   return alarmDefinitions(config, { ...options, dashboardOf: (target) => plan.dashboardOf(target) });
 }
 
-/** The alert state table's name (functions/state/dynamodb.ts), passed to the webhook as VIGIL_STATE_TABLE. */
-export function stateTableName(options: InfraOptions): string {
+/** The alert state table's name (functions/state/dynamodb.ts), passed to the webhook as VIGIL_ALERT_STATE_TABLE. */
+export function alertStateTableName(options: InfraOptions): string {
   return `${options.service ?? DEFAULT_SERVICE}-${options.stage}-alert-state`;
 }
 
@@ -64,19 +64,19 @@ export function stateTableName(options: InfraOptions): string {
  * The alert state table: on demand (alerting traffic is bursty and tiny), `pk`/`sk` strings, expired records
  * removed by DynamoDB's TTL on `ttl`. Shared with the tests, which create the same table in dynalite.
  */
-export function stateTableProperties(name: string) {
+export function alertStateTableProperties(name: string) {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: STATE_TABLE_KEYS.partition, AttributeType: 'S' },
-      { AttributeName: STATE_TABLE_KEYS.key, AttributeType: 'S' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.partition, AttributeType: 'S' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.key, AttributeType: 'S' },
     ],
     KeySchema: [
-      { AttributeName: STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
-      { AttributeName: STATE_TABLE_KEYS.key, KeyType: 'RANGE' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.key, KeyType: 'RANGE' },
     ],
-    TimeToLiveSpecification: { AttributeName: STATE_TTL_ATTRIBUTE, Enabled: true },
+    TimeToLiveSpecification: { AttributeName: ALERT_STATE_TTL_ATTRIBUTE, Enabled: true },
   };
 }
 
@@ -128,9 +128,9 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [PROBE_ROLE_ID]: probeRole(config),
     [WEBHOOK_ROLE_ID]: webhookRole(config),
     [PROBE_SCHEDULER_ROLE_ID]: probeSchedulerRole(),
-    [STATE_TABLE_ID]: {
+    [ALERT_STATE_TABLE_ID]: {
       Type: 'AWS::DynamoDB::Table',
-      Properties: stateTableProperties(stateTableName(options)),
+      Properties: alertStateTableProperties(alertStateTableName(options)),
     },
     [SWEEP_ROLE_ID]: sweepRole(config),
     [SWEEP_SCHEDULER_ROLE_ID]: sweepSchedulerRole(),
@@ -146,7 +146,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     VigilDeadLetterQueueUrl: { Description: 'Undeliverable notifications', Value: ref(DEAD_LETTER_QUEUE_ID) },
     VigilAlertStateTable: {
       Description: 'Alert state (dedup, reminders, rate budgets)',
-      Value: ref(STATE_TABLE_ID),
+      Value: ref(ALERT_STATE_TABLE_ID),
     },
   };
   if (config.dashboard.enabled && config.targets.length > 0) {
@@ -210,7 +210,7 @@ export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deadLetterQueueName(options),
     // Likewise a plain name (the table's TableName), so `osls invoke local` needs no stack.
-    stateTableName: stateTableName(options),
+    alertStateTableName: alertStateTableName(options),
     sweepRole: SWEEP_ROLE_ID,
     sweepSchedulerRoleArn: getAtt(SWEEP_SCHEDULER_ROLE_ID, 'Arn'),
   };

@@ -55,7 +55,7 @@ export const DEFAULT_INTERVAL_MS = 5_000;
 export const MIN_INTERVAL_MS = 100;
 export const DEFAULT_STATE_DIR = '.vigil';
 export const DEAD_LETTERS_FILE_NAME = 'dead-letters.jsonl';
-export const STATE_FILE_NAME = 'state.db';
+export const ALERT_STATE_FILE_NAME = 'alert-state.db';
 
 /** Time as the session sees it: real in `vigil dev`, stepped by tests. */
 export interface Clock {
@@ -163,7 +163,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   alarms.record(store.samples({ from: startedAt - alarms.lookbackMs() }));
   const deadLetters = fileDeadLetterStore(join(stateDir, DEAD_LETTERS_FILE_NAME));
   // The alert state survives a restart: a firing notified before it is resolved after it, and never paged twice.
-  const state = sqliteStateStore(join(stateDir, STATE_FILE_NAME));
+  const state = sqliteStateStore(join(stateDir, ALERT_STATE_FILE_NAME));
 
   let demo: DemoService | undefined;
   let demoStartedAt = startedAt;
@@ -317,7 +317,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       await looping;
       await notifying;
       await server?.close();
-      await state.close().catch((error: Error) => log('error', `${STATE_FILE_NAME}: ${error.message}`));
+      await state.close().catch((error: Error) => log('error', `${ALERT_STATE_FILE_NAME}: ${error.message}`));
       await demo?.close();
       await saveAlarms(alarmsFile, alarms.snapshot()).catch((error: Error) =>
         log('error', `${alarmsFile}: ${error.message}`),

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeadLetterStore } from '../deadletter/types';
 import { type Deadline, deadlineIn } from '../deadline';
 import { alertPolicy, SWEEP_INTERVAL_MS, type SweepReport, sweep } from '../notify/sweep';
-import type { StateStore } from '../state/store';
+import type { AlertStateStore } from '../state/item-store';
 import { productionDispatchDeps } from '../webhook/deps';
 import type { DispatchDeps } from '../webhook/dispatch';
 import {
@@ -26,7 +26,7 @@ export interface WebhookServerOptions {
   config: WebhookContext['config'];
   deadLetters: DeadLetterStore;
   /** The alert state shared with the sweep (and any other process on the same file). */
-  state: StateStore;
+  state: AlertStateStore;
   port: number;
   host?: string;
   /** Where the console channel prints. */

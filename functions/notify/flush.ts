@@ -31,7 +31,7 @@ import {
 } from '../state/alerts';
 import { block, reserve, robotKey } from '../state/budgets';
 import { type InhibitRule, type Labelled, mutedBy } from '../state/inhibit';
-import type { StateStore } from '../state/store';
+import type { AlertStateStore } from '../state/item-store';
 import { type DeliverDeps, type DeliveryOutcome, deliverAll } from './deliver';
 
 /** A rate-limited answer without Retry-After waits this long before the next try. */
@@ -49,7 +49,7 @@ export interface AlertPolicy {
 
 export interface NotifyContext {
   policy: AlertPolicy;
-  state: StateStore;
+  state: AlertStateStore;
   deadLetters: DeadLetterStore;
   deliver: DeliverDeps;
 }

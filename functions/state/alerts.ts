@@ -16,7 +16,13 @@
  * the other re-reads and finds a duplicate.
  */
 import type { Alert, AlertStatus } from '../alerts/types';
-import { ABSENT, expiryAfter, StateConflictError, type StateStore, UPDATE_MAX_CONFLICTS } from './store';
+import {
+  ABSENT,
+  type AlertStateStore,
+  expiryAfter,
+  StateConflictError,
+  UPDATE_MAX_CONFLICTS,
+} from './item-store';
 
 export const ALERT_PARTITION = 'alert';
 /** Resolved records with nothing left to send: kept for stale retries, never listed. */
@@ -177,7 +183,7 @@ export function decide(
  * at its version: a crash in between leaves both, and the active copy (read first, and settled) wins.
  */
 export async function mutateRecord(
-  store: StateStore,
+  store: AlertStateStore,
   fingerprint: string,
   now: number,
   change: (current: AlertRecord | undefined) => AlertRecord | undefined,
@@ -238,7 +244,7 @@ function isSettled(record: AlertRecord): boolean {
 
 /** `resolved` gets the record, then the active copy at `version` goes; false when another writer changed it. */
 async function moveToResolved(
-  store: StateStore,
+  store: AlertStateStore,
   fingerprint: string,
   record: AlertRecord,
   version: number,
@@ -261,7 +267,7 @@ export interface KnownRecord {
 
 /** Applies one incoming alert to its record (conditional write, retried on a conflict). */
 export async function applyAlert(
-  store: StateStore,
+  store: AlertStateStore,
   alert: Alert,
   channels: readonly string[],
   options: { now: number; groupWaitMs: number },
@@ -277,7 +283,7 @@ export async function applyAlert(
 
 /** Changes an existing record (undefined from `change`: leave it); see mutateRecord. */
 export function changeRecord(
-  store: StateStore,
+  store: AlertStateStore,
   fingerprint: string,
   now: number,
   change: (record: AlertRecord) => AlertRecord | undefined,
@@ -287,7 +293,7 @@ export function changeRecord(
 }
 
 /** The active records (firing, or with a notification queued), each with the version it was read at. */
-export async function listRecords(store: StateStore): Promise<KnownRecord[]> {
+export async function listRecords(store: AlertStateStore): Promise<KnownRecord[]> {
   return (await store.list<AlertRecord>(ALERT_PARTITION)).map((item) => ({
     value: item.value,
     version: item.version,

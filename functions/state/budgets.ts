@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RateWindow } from '../channels/types';
-import { expiryAfter, type StateStore, update } from './store';
+import { type AlertStateStore, expiryAfter, update } from './item-store';
 
 export const BUDGET_PARTITION = 'budget';
 
@@ -45,7 +45,7 @@ function longest(windows: readonly RateWindow[]): number {
 
 /** Takes one slot of the robot's budget, or says when the next one frees. */
 export async function reserve(
-  store: StateStore,
+  store: AlertStateStore,
   key: string,
   windows: readonly RateWindow[],
   now: number,
@@ -66,7 +66,7 @@ export async function reserve(
 }
 
 /** The vendor said "wait": no message to this robot before `until`. */
-export async function block(store: StateStore, key: string, until: number, now: number): Promise<void> {
+export async function block(store: AlertStateStore, key: string, until: number, now: number): Promise<void> {
   await update<BudgetState>(store, BUDGET_PARTITION, key, (current) => {
     const state = current?.value ?? { sent: [] };
     if ((state.blockedUntil ?? 0) >= until) return undefined;

@@ -13,11 +13,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ABSENT, type StateStore, type StoredItem } from './store';
+import { ABSENT, type AlertStateStore, type StoredItem } from './item-store';
 
 /** Attribute names, shared with the table definition in infra/resources.ts. */
-export const STATE_TABLE_KEYS = { partition: 'pk', key: 'sk' } as const;
-export const STATE_TTL_ATTRIBUTE = 'ttl';
+export const ALERT_STATE_TABLE_KEYS = { partition: 'pk', key: 'sk' } as const;
+export const ALERT_STATE_TTL_ATTRIBUTE = 'ttl';
 
 interface Item {
   pk: string;
@@ -31,7 +31,7 @@ export function dynamoStateStore(
   table: string,
   given?: DynamoDBClient,
   now: () => number = Date.now,
-): StateStore {
+): AlertStateStore {
   const client = given ?? new DynamoDBClient({});
   const documents = DynamoDBDocumentClient.from(client);
   const nowSeconds = () => Math.floor(now() / 1000);
@@ -64,7 +64,7 @@ export function dynamoStateStore(
               expiresAt === undefined ? ' REMOVE #ttl' : ', #ttl = :ttl'
             }`,
             ConditionExpression: absent ? 'attribute_not_exists(#ver) OR #ttl <= :now' : '#ver = :expected',
-            ExpressionAttributeNames: { '#doc': 'doc', '#ver': 'ver', '#ttl': STATE_TTL_ATTRIBUTE },
+            ExpressionAttributeNames: { '#doc': 'doc', '#ver': 'ver', '#ttl': ALERT_STATE_TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':doc': JSON.stringify(value),
               ':zero': 0,

@@ -10,9 +10,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ABSENT, type StateStore, type StoredItem } from './store';
+import { ABSENT, type AlertStateStore, type StoredItem } from './item-store';
 
-export const DEFAULT_STATE_FILE = '.vigil/state.db';
+export const DEFAULT_ALERT_STATE_FILE = '.vigil/alert-state.db';
 /** How long a writer waits for another process's write lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -25,9 +25,9 @@ interface Row {
 
 /** Opens (creating if needed) the store at `file`; ':memory:' for a private in-memory one. */
 export function sqliteStateStore(
-  file: string = DEFAULT_STATE_FILE,
+  file: string = DEFAULT_ALERT_STATE_FILE,
   now: () => number = Date.now,
-): StateStore {
+): AlertStateStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   db.exec(`PRAGMA journal_mode = WAL;

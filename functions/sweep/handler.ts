@@ -13,15 +13,15 @@ import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
 import { createLogger } from '../logging/logger';
 import { alertPolicy, sweep } from '../notify/sweep';
-import type { StateStore } from '../state/store';
-import { deadLetterStoreFromEnv, productionDeliverDeps, stateStoreFromEnv } from '../webhook/deps';
+import type { AlertStateStore } from '../state/item-store';
+import { alertStateStoreFromEnv, deadLetterStoreFromEnv, productionDeliverDeps } from '../webhook/deps';
 
 const logger = createLogger('vigil-sweep');
 
 /** Stop sending this long before Lambda's hard stop, so claims are settled and logs written. */
 const DEADLINE_MARGIN_MS = 5_000;
 
-let loaded: { config: VigilConfig; metrics: Metrics; state: StateStore } | undefined;
+let loaded: { config: VigilConfig; metrics: Metrics; state: AlertStateStore } | undefined;
 
 function loadOnce() {
   if (!loaded) {
@@ -29,7 +29,7 @@ function loadOnce() {
     loaded = {
       config,
       metrics: new Metrics({ serviceName: 'vigil-sweep', namespace: config.namespace }),
-      state: stateStoreFromEnv(),
+      state: alertStateStoreFromEnv(),
     };
   }
   return loaded;

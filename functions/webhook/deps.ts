@@ -7,8 +7,8 @@ import type { Deadline } from '../deadline';
 import type { DeliverDeps } from '../notify/deliver';
 import { fetchHttp } from '../notify/post';
 import { dynamoStateStore } from '../state/dynamodb';
-import { DEFAULT_STATE_FILE, sqliteStateStore } from '../state/sqlite';
-import type { StateStore } from '../state/store';
+import type { AlertStateStore } from '../state/item-store';
+import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../state/sqlite';
 import type { DispatchDeps } from './dispatch';
 
 /** VIGIL_DLQ_URL or VIGIL_DLQ_NAME (set by serverless.yml) → SQS; otherwise the local JSONL file. */
@@ -21,13 +21,13 @@ export function deadLetterStoreFromEnv(
   return fileDeadLetterStore(file);
 }
 
-/** VIGIL_STATE_TABLE (set by serverless.yml) → DynamoDB; otherwise the local SQLite file (VIGIL_STATE_FILE). */
-export function stateStoreFromEnv(
+/** VIGIL_ALERT_STATE_TABLE (set by serverless.yml) → DynamoDB; otherwise the local SQLite file (VIGIL_ALERT_STATE_FILE). */
+export function alertStateStoreFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-  file = DEFAULT_STATE_FILE,
-): StateStore {
-  if (env.VIGIL_STATE_TABLE) return dynamoStateStore(env.VIGIL_STATE_TABLE);
-  return sqliteStateStore(env.VIGIL_STATE_FILE || file);
+  file = DEFAULT_ALERT_STATE_FILE,
+): AlertStateStore {
+  if (env.VIGIL_ALERT_STATE_TABLE) return dynamoStateStore(env.VIGIL_ALERT_STATE_TABLE);
+  return sqliteStateStore(env.VIGIL_ALERT_STATE_FILE || file);
 }
 
 export interface DeliverDepsOptions {
@@ -52,7 +52,7 @@ export function productionDeliverDeps(options: DeliverDepsOptions): DeliverDeps 
 
 export interface DispatchDepsOptions extends DeliverDepsOptions {
   deadLetters: DeadLetterStore;
-  state: StateStore;
+  state: AlertStateStore;
 }
 
 export function productionDispatchDeps(options: DispatchDepsOptions): DispatchDeps {

@@ -13,12 +13,12 @@ import { type Deferred, flush } from '../notify/flush';
 import { alertPolicy } from '../notify/sweep';
 import { route } from '../routing/routes';
 import { type Applied, applyAlert } from '../state/alerts';
-import type { StateStore } from '../state/store';
+import type { AlertStateStore } from '../state/item-store';
 
 export interface DispatchDeps {
   deliver: DeliverDeps;
   deadLetters: DeadLetterStore;
-  state: StateStore;
+  state: AlertStateStore;
   now: () => Date;
 }
 

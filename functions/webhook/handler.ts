@@ -13,8 +13,8 @@ import { deadlineIn } from '../deadline';
 import { intakeWarnings } from '../intake/auth';
 import type { HttpIntakeConfig } from '../intake/http-request';
 import { createLogger } from '../logging/logger';
-import type { StateStore } from '../state/store';
-import { deadLetterStoreFromEnv, productionDispatchDeps, stateStoreFromEnv } from './deps';
+import type { AlertStateStore } from '../state/item-store';
+import { alertStateStoreFromEnv, deadLetterStoreFromEnv, productionDispatchDeps } from './deps';
 import { handleWebhookEvent, resolveIntakeConfig } from './pipeline';
 
 const logger = createLogger('vigil-webhook');
@@ -29,12 +29,12 @@ interface Loaded {
 }
 
 // One client per table for the container's life (connections are reused); keyed by the environment's choice.
-const stateStores = new Map<string, StateStore>();
-function stateStore(): StateStore {
-  const key = `${process.env.VIGIL_STATE_TABLE ?? ''}|${process.env.VIGIL_STATE_FILE ?? ''}`;
+const stateStores = new Map<string, AlertStateStore>();
+function stateStore(): AlertStateStore {
+  const key = `${process.env.VIGIL_ALERT_STATE_TABLE ?? ''}|${process.env.VIGIL_ALERT_STATE_FILE ?? ''}`;
   let store = stateStores.get(key);
   if (!store) {
-    store = stateStoreFromEnv();
+    store = alertStateStoreFromEnv();
     stateStores.set(key, store);
   }
   return store;

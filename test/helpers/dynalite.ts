@@ -1,7 +1,7 @@
 /** dynalite (DynamoDB in-process on a loopback port) with vigil's state table, for tests and the bench. */
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { stateTableProperties } from '../../infra/resources';
+import { alertStateTableProperties } from '../../infra/resources';
 
 // dynalite ships no types.
 // biome-ignore lint/suspicious/noExplicitAny: an untyped CommonJS module
@@ -30,7 +30,7 @@ export async function startDynalite(): Promise<Dynalite> {
     url,
     client,
     async createTable(name = `vigil-state-${process.pid}-${++tables}`) {
-      const { TimeToLiveSpecification: _ttl, ...properties } = stateTableProperties(name);
+      const { TimeToLiveSpecification: _ttl, ...properties } = alertStateTableProperties(name);
       await client.send(
         new CreateTableCommand(properties as ConstructorParameters<typeof CreateTableCommand>[0]),
       );

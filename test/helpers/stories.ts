@@ -15,8 +15,8 @@ import { classifyEvent } from '../../functions/intake/detect';
 import { fetchHttp } from '../../functions/notify/post';
 import { alertPolicy, type SweepReport, sweep } from '../../functions/notify/sweep';
 import { dynamoStateStore } from '../../functions/state/dynamodb';
+import type { AlertStateStore } from '../../functions/state/item-store';
 import { sqliteStateStore } from '../../functions/state/sqlite';
-import type { StateStore } from '../../functions/state/store';
 import { type DispatchDeps, type DispatchReport, dispatch } from '../../functions/webhook/dispatch';
 import type { Dynalite } from './dynalite';
 
@@ -31,7 +31,7 @@ export async function freshStore(
   kind: StoreKind,
   dynalite: Dynalite,
   now: () => number,
-): Promise<StateStore> {
+): Promise<AlertStateStore> {
   if (kind === 'sqlite')
     return sqliteStateStore(join(mkdtempSync(join(tmpdir(), 'vigil-state-')), 'state.db'), now);
   return dynamoStateStore(await dynalite.createTable(), dynalite.client, now);
@@ -39,7 +39,7 @@ export async function freshStore(
 
 export interface StoryWorld {
   config: VigilConfig;
-  state: StateStore;
+  state: AlertStateStore;
   clock: { now: () => number; set(ms: number): void; advance(ms: number): void };
   deadLetters: DeadLetter[];
   /** One state change delivered `times` times at once (retries racing), or several changes at once. */
@@ -49,7 +49,7 @@ export interface StoryWorld {
   sweep(): Promise<SweepReport>;
 }
 
-export function storyWorld(configYaml: string, state: StateStore, clockAt: { t: number }): StoryWorld {
+export function storyWorld(configYaml: string, state: AlertStateStore, clockAt: { t: number }): StoryWorld {
   const config = parseConfig(configYaml);
   const deadLetters: DeadLetter[] = [];
   const letters: DeadLetterStore = {

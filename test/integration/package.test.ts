@@ -169,7 +169,7 @@ describe('the packaged CloudFormation template', () => {
     });
     for (const fn of ['WebhookLambdaFunction', 'SweepLambdaFunction']) {
       expect(template.Resources[fn]?.Properties).toMatchObject({
-        Environment: { Variables: { VIGIL_STATE_TABLE: table?.TableName } },
+        Environment: { Variables: { VIGIL_ALERT_STATE_TABLE: table?.TableName } },
       });
     }
   });

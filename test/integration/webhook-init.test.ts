@@ -21,11 +21,11 @@ describe('webhook Lambda start-up', () => {
       'webhook:\n  token: "${env:VIGIL_INIT_TEST_TOKEN}"\nalerts: { groupWait: 0 }\nroutes:\n  - channels: [console]\n',
     );
     process.env.VIGIL_CONFIG = file;
-    process.env.VIGIL_STATE_FILE = join(dir, 'state.db');
+    process.env.VIGIL_ALERT_STATE_FILE = join(dir, 'state.db');
     delete process.env.VIGIL_INIT_TEST_TOKEN;
   });
   afterAll(() => {
-    for (const name of ['VIGIL_CONFIG', 'VIGIL_STATE_FILE', 'VIGIL_INIT_TEST_TOKEN'])
+    for (const name of ['VIGIL_CONFIG', 'VIGIL_ALERT_STATE_FILE', 'VIGIL_INIT_TEST_TOKEN'])
       delete process.env[name];
     clearSecretCache();
   });

@@ -129,7 +129,7 @@ beforeAll(async () => {
   dead = await closedOrigin();
   restoreEnv = setFakeAwsEnv({ SNS: sns.url, SQS: sqs.url, DYNAMODB: dynalite.url });
   // The alert state in DynamoDB, as deployed (a fresh table per test where a test needs a clean slate).
-  process.env.VIGIL_STATE_TABLE = await dynalite.createTable();
+  process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
   // By name, as serverless.yml passes it: the handler looks the URL up with GetQueueUrl when it needs it.
   Object.assign(process.env, SECRETS, { VIGIL_DLQ_NAME: 'vigil-dlq' });
   dir = mkdtempSync(join(tmpdir(), 'vigil-webhook-'));
@@ -147,7 +147,7 @@ afterAll(async () => {
     ),
   );
   restoreEnv();
-  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_NAME', 'VIGIL_CONFIG', 'VIGIL_STATE_TABLE'])
+  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_NAME', 'VIGIL_CONFIG', 'VIGIL_ALERT_STATE_TABLE'])
     delete process.env[name];
   clearSecretCache();
 });
@@ -165,7 +165,7 @@ describe('webhook Lambda: AWS events', () => {
   it.each(eventFixtures)(
     '%s reaches every channel type as one accepted message (or is skipped with a reason)',
     async (file) => {
-      process.env.VIGIL_STATE_TABLE = await dynalite.createTable();
+      process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
       const event = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
       const before = requestCounts();
       const result = (await webhookHandler(event, context())) as {
@@ -189,7 +189,7 @@ describe('webhook Lambda: AWS events', () => {
   it.each(eventFixtures.filter((file) => /-ok\.json$/.test(file) && !file.includes('created')))(
     '%s resolves its firing on every channel once the firing was notified',
     async (file) => {
-      process.env.VIGIL_STATE_TABLE = await dynalite.createTable();
+      process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
       const ok = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
       const firing = JSON.parse(
         JSON.stringify(ok).replaceAll('"OK"', '"ALARM"').replaceAll('\\"OK\\"', '\\"ALARM\\"'),
@@ -254,7 +254,7 @@ describe('webhook Lambda: HTTP intake (Function URL)', () => {
     'generic.json',
     'generic-resolved.json',
   ])('%s is accepted and delivered to every channel', async (file) => {
-    process.env.VIGIL_STATE_TABLE = await dynalite.createTable();
+    process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
     const text = readFileSync(join(FIXTURES, file), 'utf8');
     if (file.includes('resolved')) {
       // A resolution is announced where its firing was: send the firing first, and let the 1/s budgets of Slack

@@ -4,7 +4,7 @@ import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
 import { redact } from '../../logging/redact';
 import { routingWarnings } from '../../routing/routes';
-import { DEFAULT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
+import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -28,7 +28,7 @@ Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertma
 http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
 (webhook.token / webhook.hmacSecret), routed and delivered to the configured channels. Failed deliveries are
 kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. The alert state (dedup,
-inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_STATE_FILE}), which several processes may
+inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several processes may
 share; the sweep that sends reminders and queued alerts runs every minute. Ctrl-C stops it.
 
 Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset \${env:…} webhook token included).`,
@@ -55,7 +55,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
     ])
       write(io.stderr, paint('yellow', `warning: ${warning}`));
     const deadLetters = fileDeadLetterStore(values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE);
-    const state = sqliteStateStore(values.state ?? DEFAULT_STATE_FILE);
+    const state = sqliteStateStore(values.state ?? DEFAULT_ALERT_STATE_FILE);
     let server: WebhookServer;
     try {
       server = await startWebhookServer({

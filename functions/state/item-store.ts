@@ -22,7 +22,7 @@ export interface StoredItem<T> {
 /** `expectedVersion` meaning "the item must not exist (or has expired)". */
 export const ABSENT = 0;
 
-export interface StateStore {
+export interface AlertStateStore {
   /** For logs and CLI output: a table name or a file path, never a credential. */
   readonly description: string;
   get<T>(partition: string, key: string): Promise<StoredItem<T> | undefined>;
@@ -57,7 +57,7 @@ export class StateConflictError extends Error {
  * (undefined when nothing was).
  */
 export async function update<T>(
-  store: StateStore,
+  store: AlertStateStore,
   partition: string,
   key: string,
   decide: (current: StoredItem<T> | undefined) => { value: T; expiresAt?: number } | undefined,

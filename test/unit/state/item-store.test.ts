@@ -3,7 +3,7 @@
  * items count as absent, and `update` makes concurrent read-modify-writes safe (DynamoDB's semantics, via dynalite,
  * and the SQLite store's).
  */
-import { ABSENT, type StateStore, update } from '../../../functions/state/store';
+import { ABSENT, type AlertStateStore, update } from '../../../functions/state/item-store';
 import { type Dynalite, startDynalite } from '../../helpers/dynalite';
 import { freshStore, type StoreKind, T0 } from '../../helpers/stories';
 
@@ -15,7 +15,7 @@ afterAll(() => dynalite?.close());
 
 describe.each<StoreKind>(['dynalite', 'sqlite'])('state store on %s', (kind) => {
   const clock = { t: T0 };
-  let store: StateStore;
+  let store: AlertStateStore;
   beforeEach(async () => {
     clock.t = T0;
     store = await freshStore(kind, dynalite, () => clock.t);
