@@ -30,7 +30,7 @@ import {
   pendingId,
 } from '../state/alerts';
 import { block, reserve, robotKey } from '../state/budgets';
-import { type InhibitRule, type Labelled, mutedBy } from '../state/inhibit';
+import { type InhibitRule, inhibitionIndex, type Labelled } from '../state/inhibit';
 import type { AlertStateStore } from '../state/item-store';
 import { type DeliverDeps, type DeliveryOutcome, deliverAll } from './deliver';
 
@@ -89,11 +89,11 @@ function withPending(record: AlertRecord, channel: string, pending: Pending | un
 
 /** Firing alerts muted earlier whose muter has resolved: queue them now (they are the breach that is left). */
 async function release(ctx: NotifyContext, records: KnownRecord[], now: number): Promise<void> {
-  const firing = firingOf(records.map((known) => known.value));
+  const muted = inhibitionIndex(firingOf(records.map((known) => known.value)), ctx.policy.inhibit);
   for (const [index, known] of records.entries()) {
     const record = known.value;
     if (record.status !== 'firing' || record.inhibitedBy === undefined) continue;
-    if (mutedBy(labelled(record), firing, ctx.policy.inhibit) !== undefined) continue;
+    if (muted(labelled(record)) !== undefined) continue;
     const written = await changeRecord(
       ctx.state,
       record.fingerprint,
@@ -130,7 +130,7 @@ export async function flush(
   const report: FlushReport = { outcomes: [], deadLettered: [], deferred: [], inhibited: 0, held: 0 };
   const records = await listRecords(ctx.state);
   await release(ctx, records, now);
-  const firing = firingOf(records.map((known) => known.value));
+  const mutedBy = inhibitionIndex(firingOf(records.map((known) => known.value)), ctx.policy.inhibit);
 
   const due = new Map<string, KnownRecord[]>();
   for (const known of records) {
@@ -138,7 +138,7 @@ export async function flush(
     for (const [channel, pending] of Object.entries(record.pending)) {
       if (only && !only.has(channel)) continue;
       if (pending.dueAt > horizon || isClaimed(pending, now)) continue;
-      const muter = mutedBy(labelled(record), firing, ctx.policy.inhibit);
+      const muter = mutedBy(labelled(record));
       if (muter !== undefined && pending.status === 'resolved') {
         report.held++;
         continue;

@@ -13,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ABSENT, type AlertStateStore, type StoredItem } from './item-store';
+import { ABSENT, type AlertStateStore, firstVersion, parsedValues, type StoredItem } from './item-store';
 
 /** Attribute names, shared with the table definition in infra/resources.ts. */
 export const ALERT_STATE_TABLE_KEYS = { partition: 'pk', key: 'sk' } as const;
@@ -37,9 +37,10 @@ export function dynamoStateStore(
   const nowSeconds = () => Math.floor(now() / 1000);
   // DynamoDB deletes expired items lazily (within days): reads treat them as gone at once.
   const live = (item: Item) => item.ttl === undefined || item.ttl > nowSeconds();
+  const values = parsedValues();
   const stored = <T>(item: Item): StoredItem<T> => ({
     key: item.sk,
-    value: JSON.parse(item.doc) as T,
+    value: values.parse<T>(item.pk, item.sk, item.ver, item.doc),
     version: item.ver,
     ...(item.ttl === undefined ? {} : { expiresAt: item.ttl }),
   });
@@ -60,14 +61,15 @@ export function dynamoStateStore(
           new UpdateCommand({
             TableName: table,
             Key: { pk: partition, sk: key },
-            UpdateExpression: `SET #doc = :doc, #ver = if_not_exists(#ver, :zero) + :one${
+            UpdateExpression: `SET #doc = :doc, #ver = if_not_exists(#ver, :first) + :one${
               expiresAt === undefined ? ' REMOVE #ttl' : ', #ttl = :ttl'
             }`,
             ConditionExpression: absent ? 'attribute_not_exists(#ver) OR #ttl <= :now' : '#ver = :expected',
             ExpressionAttributeNames: { '#doc': 'doc', '#ver': 'ver', '#ttl': ALERT_STATE_TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':doc': JSON.stringify(value),
-              ':zero': 0,
+              // One less than the first version: the expression adds one.
+              ':first': firstVersion() - 1,
               ':one': 1,
               ...(expiresAt === undefined ? {} : { ':ttl': expiresAt }),
               ...(absent ? { ':now': nowSeconds() } : { ':expected': expectedVersion }),
@@ -82,6 +84,7 @@ export function dynamoStateStore(
       }
     },
     async delete(partition, key, expectedVersion) {
+      values.forget(partition, key);
       try {
         await documents.send(
           new DeleteCommand({

@@ -36,8 +36,48 @@ export interface Labelled {
   labels: Readonly<Record<string, string>>;
 }
 
-function equalOn(a: Labelled, b: Labelled, labels: readonly string[]): boolean {
-  return labels.every((name) => (a.labels[name] ?? '') === (b.labels[name] ?? ''));
+interface Source {
+  fingerprint: string;
+  /** It matches the rule's target side too (then it cannot mute an alert that matches both sides). */
+  alsoTarget: boolean;
+}
+
+/** The values of the `equal` labels, as one key (a missing label reads as "", as in Alertmanager). */
+function equalKey(labels: Readonly<Record<string, string>>, equal: readonly string[]): string {
+  return JSON.stringify(equal.map((name) => labels[name] ?? ''));
+}
+
+/**
+ * `mutedBy` for many alerts against one set of firing alerts: each rule's sources are found once and indexed by
+ * their `equal` label values, so a flush over thousands of firing alerts costs one pass, not one per alert.
+ */
+export function inhibitionIndex(
+  firing: readonly Labelled[],
+  rules: readonly InhibitRule[],
+): (alert: Labelled) => string | undefined {
+  const bySource = rules.map((rule) => {
+    const sources = new Map<string, Source[]>();
+    for (const source of firing) {
+      if (!matchesLabels(source.labels, rule.source)) continue;
+      const key = equalKey(source.labels, rule.equal);
+      const list = sources.get(key) ?? [];
+      list.push({ fingerprint: source.fingerprint, alsoTarget: matchesLabels(source.labels, rule.target) });
+      sources.set(key, list);
+    }
+    return { rule, sources };
+  });
+  return (alert) => {
+    for (const { rule, sources } of bySource) {
+      if (!matchesLabels(alert.labels, rule.target)) continue;
+      const twoSided = matchesLabels(alert.labels, rule.source);
+      const candidates = sources.get(equalKey(alert.labels, rule.equal)) ?? [];
+      const source = candidates.find(
+        (candidate) => candidate.fingerprint !== alert.fingerprint && !(twoSided && candidate.alsoTarget),
+      );
+      if (source) return source.fingerprint;
+    }
+    return undefined;
+  };
 }
 
 /** The fingerprint of a firing alert that mutes `alert`, or undefined (inhibit.go's Mutes). */
@@ -46,16 +86,5 @@ export function mutedBy(
   firing: readonly Labelled[],
   rules: readonly InhibitRule[],
 ): string | undefined {
-  for (const rule of rules) {
-    if (!matchesLabels(alert.labels, rule.target)) continue;
-    const twoSided = matchesLabels(alert.labels, rule.source);
-    for (const source of firing) {
-      if (source.fingerprint === alert.fingerprint) continue;
-      if (!matchesLabels(source.labels, rule.source)) continue;
-      if (!equalOn(source, alert, rule.equal)) continue;
-      if (twoSided && matchesLabels(source.labels, rule.target)) continue;
-      return source.fingerprint;
-    }
-  }
-  return undefined;
+  return inhibitionIndex(firing, rules)(alert);
 }

@@ -13,7 +13,7 @@
 export interface StoredItem<T> {
   key: string;
   value: T;
-  /** Starts at 1 and grows by one with every write; the condition of the next write. */
+  /** Set at creation (firstVersion) and grown by one with every write; the condition of the next write. */
   version: number;
   /** Epoch seconds after which the item counts as absent (DynamoDB's TTL attribute deletes it later). */
   expiresAt?: number;
@@ -21,6 +21,14 @@ export interface StoredItem<T> {
 
 /** `expectedVersion` meaning "the item must not exist (or has expired)". */
 export const ABSENT = 0;
+
+/**
+ * The first version of a newly created item: microseconds of the wall clock plus a random part, so an item deleted
+ * and created again never repeats a version an earlier reader (or a cache of parsed values) still holds.
+ */
+export function firstVersion(): number {
+  return Date.now() * 1000 + Math.floor(Math.random() * 1000);
+}
 
 export interface AlertStateStore {
   /** For logs and CLI output: a table name or a file path, never a credential. */
@@ -81,4 +89,25 @@ function optionalExpiry(expiresAt: number | undefined): { expiresAt?: number } {
 /** Epoch seconds `ms` after `nowMs`: the expiry attribute's unit (DynamoDB TTL). */
 export function expiryAfter(nowMs: number, ms: number): number {
   return Math.ceil((nowMs + ms) / 1000);
+}
+
+/**
+ * Parsed values by partition, key and version, so that listing a partition again parses only what changed since
+ * (every flush lists the active records). The values are shared between reads: callers never mutate them.
+ */
+export function parsedValues() {
+  const cache = new Map<string, { version: number; value: unknown }>();
+  return {
+    parse<T>(partition: string, key: string, version: number, text: string): T {
+      const id = `${partition}\u0000${key}`;
+      const hit = cache.get(id);
+      if (hit?.version === version) return hit.value as T;
+      const value = JSON.parse(text) as T;
+      cache.set(id, { version, value });
+      return value;
+    },
+    forget(partition: string, key: string): void {
+      cache.delete(`${partition}\u0000${key}`);
+    },
+  };
 }

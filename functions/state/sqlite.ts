@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ABSENT, type AlertStateStore, type StoredItem } from './item-store';
+import { ABSENT, type AlertStateStore, firstVersion, parsedValues, type StoredItem } from './item-store';
 
 export const DEFAULT_ALERT_STATE_FILE = '.vigil/alert-state.db';
 /** How long a writer waits for another process's write lock before failing. */
@@ -50,9 +50,10 @@ export function sqliteStateStore(
   );
   const remove = db.prepare('DELETE FROM items WHERE partition = ? AND key = ? AND version = ?');
   const live = (row: Row) => row.expires_at === null || row.expires_at * 1000 > now();
-  const item = <T>(row: Row): StoredItem<T> => ({
+  const values = parsedValues();
+  const item = <T>(partition: string, row: Row): StoredItem<T> => ({
     key: row.key,
-    value: JSON.parse(row.value) as T,
+    value: values.parse<T>(partition, row.key, row.version, row.value),
     version: row.version,
     ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
   });
@@ -74,7 +75,7 @@ export function sqliteStateStore(
     description: `SQLite file ${file}`,
     async get<T>(partition: string, key: string) {
       const row = select.get(partition, key) as Row | undefined;
-      return row && live(row) ? item<T>(row) : undefined;
+      return row && live(row) ? item<T>(partition, row) : undefined;
     },
     async put<T>(partition: string, key: string, value: T, expectedVersion: number, expiresAt?: number) {
       const text = JSON.stringify(value);
@@ -87,16 +88,19 @@ export function sqliteStateStore(
             : current === expectedVersion;
         if (!matches) return undefined;
         // An expired item keeps counting up, so a stale writer holding its old version can never match.
-        const version = (row?.version ?? 0) + 1;
+        const version = row === undefined ? firstVersion() : row.version + 1;
         upsert.run(partition, key, text, version, expiresAt ?? null);
         return version;
       });
     },
     async delete(partition, key, expectedVersion) {
+      values.forget(partition, key);
       return Number(remove.run(partition, key, expectedVersion).changes) > 0;
     },
     async list<T>(partition: string) {
-      return (selectAll.all(partition) as unknown as Row[]).filter(live).map((row) => item<T>(row));
+      return (selectAll.all(partition) as unknown as Row[])
+        .filter(live)
+        .map((row) => item<T>(partition, row));
     },
     async close() {
       if (open) db.close();
