@@ -98,11 +98,12 @@ export function expiryAfter(nowMs: number, ms: number): number {
 export function parsedValues() {
   const cache = new Map<string, { version: number; value: unknown }>();
   return {
-    parse<T>(partition: string, key: string, version: number, text: string): T {
+    /** `text` is a string, or how to read it when the cache does not hold this version. */
+    parse<T>(partition: string, key: string, version: number, text: string | (() => string)): T {
       const id = `${partition}\u0000${key}`;
       const hit = cache.get(id);
       if (hit?.version === version) return hit.value as T;
-      const value = JSON.parse(text) as T;
+      const value = JSON.parse(typeof text === 'string' ? text : text()) as T;
       cache.set(id, { version, value });
       return value;
     },

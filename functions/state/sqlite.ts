@@ -18,7 +18,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 interface Row {
   key: string;
-  value: string;
+  value?: string;
   version: number;
   expires_at: number | null;
 }
@@ -40,9 +40,9 @@ export function sqliteStateStore(
   const select = db.prepare(
     'SELECT key, value, version, expires_at FROM items WHERE partition = ? AND key = ?',
   );
-  const selectAll = db.prepare(
-    'SELECT key, value, version, expires_at FROM items WHERE partition = ? ORDER BY key',
-  );
+  // Listing reads keys and versions only; a value is read when the cache of parsed values lacks its version.
+  const selectAll = db.prepare('SELECT key, version, expires_at FROM items WHERE partition = ? ORDER BY key');
+  const selectValue = db.prepare('SELECT value FROM items WHERE partition = ? AND key = ?');
   const upsert = db.prepare(
     `INSERT INTO items (partition, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (partition, key) DO UPDATE SET value = excluded.value, version = excluded.version,
@@ -53,7 +53,12 @@ export function sqliteStateStore(
   const values = parsedValues();
   const item = <T>(partition: string, row: Row): StoredItem<T> => ({
     key: row.key,
-    value: values.parse<T>(partition, row.key, row.version, row.value),
+    value: values.parse<T>(
+      partition,
+      row.key,
+      row.version,
+      row.value ?? (() => (selectValue.get(partition, row.key) as { value: string }).value),
+    ),
     version: row.version,
     ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
   });
@@ -98,9 +103,15 @@ export function sqliteStateStore(
       return Number(remove.run(partition, key, expectedVersion).changes) > 0;
     },
     async list<T>(partition: string) {
-      return (selectAll.all(partition) as unknown as Row[])
-        .filter(live)
-        .map((row) => item<T>(partition, row));
+      // One read transaction: the values read on a cache miss belong to the versions just listed.
+      db.exec('BEGIN');
+      try {
+        return (selectAll.all(partition) as unknown as Row[])
+          .filter(live)
+          .map((row) => item<T>(partition, row));
+      } finally {
+        db.exec('COMMIT');
+      }
     },
     async close() {
       if (open) db.close();
