@@ -88,8 +88,12 @@ function withPending(record: AlertRecord, channel: string, pending: Pending | un
 }
 
 /** Firing alerts muted earlier whose muter has resolved: queue them now (they are the breach that is left). */
-async function release(ctx: NotifyContext, records: KnownRecord[], now: number): Promise<void> {
-  const muted = inhibitionIndex(firingOf(records.map((known) => known.value)), ctx.policy.inhibit);
+async function release(
+  ctx: NotifyContext,
+  records: KnownRecord[],
+  muted: (alert: Labelled) => string | undefined,
+  now: number,
+): Promise<void> {
   for (const [index, known] of records.entries()) {
     const record = known.value;
     if (record.status !== 'firing' || record.inhibitedBy === undefined) continue;
@@ -129,8 +133,9 @@ export async function flush(
   const horizon = Math.max(now, dueBy ?? now) + ctx.policy.groupWaitMs / 2;
   const report: FlushReport = { outcomes: [], deadLettered: [], deferred: [], inhibited: 0, held: 0 };
   const records = await listRecords(ctx.state);
-  await release(ctx, records, now);
+  // One index for the whole flush: releasing muted alerts changes what is queued, not what fires.
   const mutedBy = inhibitionIndex(firingOf(records.map((known) => known.value)), ctx.policy.inhibit);
+  await release(ctx, records, mutedBy, now);
 
   const due = new Map<string, KnownRecord[]>();
   for (const known of records) {

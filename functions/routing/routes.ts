@@ -93,6 +93,22 @@ export function matchesLabels(labels: Readonly<Record<string, string>>, match: L
   });
 }
 
+/** `match` as a predicate, its entries and regexes looked up once (for matching thousands of label sets). */
+export function compileLabelMatch(match: LabelMatch): (labels: Readonly<Record<string, string>>) => boolean {
+  const tests = Object.entries(match).map(([label, expected]) => {
+    const options = (typeof expected === 'string' ? [expected] : expected).map((option) => {
+      if (!option.startsWith('~')) return (actual: string) => actual === option;
+      const regex = regexFor(option.slice(1));
+      return (actual: string) => regex?.test(actual) ?? false;
+    });
+    return (labels: Readonly<Record<string, string>>) => {
+      const actual = Object.hasOwn(labels, label) ? (labels[label] ?? '') : '';
+      return options.some((test) => test(actual));
+    };
+  });
+  return (labels) => tests.every((test) => test(labels));
+}
+
 /** Does the alert satisfy every entry of the route's match? */
 export function matchesRoute(alert: Alert, rule: RouteRule): boolean {
   return !rule.match || matchesLabels(alert.labels, rule.match);

@@ -10,7 +10,7 @@
  * alerts from other senders that lack them. Pure.
  */
 import { SEVERITIES, type Severity } from '../alerts/types';
-import { type LabelMatch, matchesLabels } from '../routing/routes';
+import { compileLabelMatch, type LabelMatch } from '../routing/routes';
 
 /** One rule, in Alertmanager's shape (`source_match` / `target_match` / `equal`), with vigil's match values. */
 export interface InhibitRule {
@@ -56,20 +56,22 @@ export function inhibitionIndex(
   rules: readonly InhibitRule[],
 ): (alert: Labelled) => string | undefined {
   const bySource = rules.map((rule) => {
+    const isSource = compileLabelMatch(rule.source);
+    const isTarget = compileLabelMatch(rule.target);
     const sources = new Map<string, Source[]>();
     for (const source of firing) {
-      if (!matchesLabels(source.labels, rule.source)) continue;
+      if (!isSource(source.labels)) continue;
       const key = equalKey(source.labels, rule.equal);
       const list = sources.get(key) ?? [];
-      list.push({ fingerprint: source.fingerprint, alsoTarget: matchesLabels(source.labels, rule.target) });
+      list.push({ fingerprint: source.fingerprint, alsoTarget: isTarget(source.labels) });
       sources.set(key, list);
     }
-    return { rule, sources };
+    return { rule, isSource, isTarget, sources };
   });
   return (alert) => {
-    for (const { rule, sources } of bySource) {
-      if (!matchesLabels(alert.labels, rule.target)) continue;
-      const twoSided = matchesLabels(alert.labels, rule.source);
+    for (const { rule, isSource, isTarget, sources } of bySource) {
+      if (!isTarget(alert.labels)) continue;
+      const twoSided = isSource(alert.labels);
       const candidates = sources.get(equalKey(alert.labels, rule.equal)) ?? [];
       const source = candidates.find(
         (candidate) => candidate.fingerprint !== alert.fingerprint && !(twoSided && candidate.alsoTarget),

@@ -49,7 +49,7 @@ export function sqliteStateStore(
        expires_at = excluded.expires_at`,
   );
   const remove = db.prepare('DELETE FROM items WHERE partition = ? AND key = ? AND version = ?');
-  const live = (row: Row) => row.expires_at === null || row.expires_at * 1000 > now();
+  const live = (row: Row, at: number) => row.expires_at === null || row.expires_at * 1000 > at;
   const values = parsedValues();
   const item = <T>(partition: string, row: Row): StoredItem<T> => ({
     key: row.key,
@@ -80,13 +80,13 @@ export function sqliteStateStore(
     description: `SQLite file ${file}`,
     async get<T>(partition: string, key: string) {
       const row = select.get(partition, key) as Row | undefined;
-      return row && live(row) ? item<T>(partition, row) : undefined;
+      return row && live(row, now()) ? item<T>(partition, row) : undefined;
     },
     async put<T>(partition: string, key: string, value: T, expectedVersion: number, expiresAt?: number) {
       const text = JSON.stringify(value);
       return transaction(() => {
         const row = select.get(partition, key) as Row | undefined;
-        const current = row === undefined ? undefined : live(row) ? row.version : ABSENT;
+        const current = row === undefined ? undefined : live(row, now()) ? row.version : ABSENT;
         const matches =
           expectedVersion === ABSENT
             ? current === undefined || current === ABSENT
@@ -106,9 +106,11 @@ export function sqliteStateStore(
       // One read transaction: the values read on a cache miss belong to the versions just listed.
       db.exec('BEGIN');
       try {
-        return (selectAll.all(partition) as unknown as Row[])
-          .filter(live)
-          .map((row) => item<T>(partition, row));
+        const at = now();
+        const items: StoredItem<T>[] = [];
+        for (const row of selectAll.all(partition) as unknown as Row[])
+          if (live(row, at)) items.push(item<T>(partition, row));
+        return items;
       } finally {
         db.exec('COMMIT');
       }
