@@ -146,7 +146,7 @@ async function send(message: DingtalkMessage, config: DingtalkConfig, deps: Send
   if (failure) throw failure;
 }
 
-/** The robot URL, its access_token and the signing secret: deliver.ts registers them for redaction. */
+/** The robot URL, its access_token and the signing secret: notify/deliver.ts registers them for redaction. */
 function secrets(config: DingtalkConfig): string[] {
   const token = URL.canParse(config.url) ? new URL(config.url).searchParams.get('access_token') : null;
   return [config.url, ...(token ? [token] : []), ...(config.secret ? [config.secret] : [])];

@@ -249,7 +249,7 @@ async function send(message: FeishuMessage, config: FeishuConfig, deps: SendDeps
   if (failure) throw failure;
 }
 
-/** The bot URL, its token and the signing secret: deliver.ts registers them for redaction. */
+/** The bot URL, its token and the signing secret: notify/deliver.ts registers them for redaction. */
 function secrets(config: FeishuConfig): string[] {
   const token = /\/hook\/([^/?#]+)/.exec(config.url)?.[1];
   return [config.url, ...(token ? [token] : []), ...(config.secret ? [config.secret] : [])];

@@ -1,6 +1,6 @@
 /**
  * The one place channels are registered. Adding a channel = its module file + one line here; the config schema
- * (schema.ts), the types below and delivery (deliver.ts) all follow from this object.
+ * (schema.ts), the types below and delivery (notify/deliver.ts) all follow from this object.
  */
 import type { z } from 'zod';
 import { console } from './console';

@@ -177,7 +177,7 @@ async function send(message: WecomMessage, config: WecomConfig, deps: SendDeps):
   if (failure) throw failure;
 }
 
-/** The robot URL and its key: deliver.ts registers them for redaction. */
+/** The robot URL and its key: notify/deliver.ts registers them for redaction. */
 function secrets(config: WecomConfig): string[] {
   const key = URL.canParse(config.url) ? new URL(config.url).searchParams.get('key') : null;
   return key ? [config.url, key] : [config.url];

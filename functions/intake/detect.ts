@@ -12,7 +12,7 @@
  * Ignorable payloads are recognised but carry nothing to alert on. They classify successfully with no alerts and
  * a reason in `skipped`, so the caller logs them and answers success (a sender must not retry them): CloudWatch
  * events other than alarm state changes (configuration changes, contributor state changes), SNS records whose
- * message is not an alert, INSUFFICIENT_DATA transitions (see sources/cloudwatch.ts).
+ * message is not an alert, INSUFFICIENT_DATA transitions (see intake/sources/cloudwatch.ts).
  *
  * Refused: SNS HTTP(S) subscription envelopes (SubscriptionConfirmation or Notification POSTed to the URL).
  * vigil neither verifies SNS signatures nor visits SubscribeURL; subscribe the Lambda function itself to the
