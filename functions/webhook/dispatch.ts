@@ -7,6 +7,7 @@
 import type { Alert } from '../alerts/types';
 import type { ChannelsConfig } from '../channels/schema';
 import type { VigilConfig } from '../config/schema';
+import { keepDeadLetters } from '../deadletter/keep';
 import type { DeadLetter, DeadLetterStore } from '../deadletter/types';
 import { type DeliverDeps, type DeliveryOutcome, deliverAll } from '../notify/deliver';
 import { type Deferred, flush } from '../notify/flush';
@@ -34,6 +35,8 @@ export interface DispatchReport {
   /** Notifications waiting for a rate budget or a blocked robot: the sweep sends them. */
   deferred: Deferred[];
   inhibited: number;
+  /** Why the state could not be used: the alerts went out without dedup, inhibition or budgets. */
+  stateUnavailable?: string;
 }
 
 /** Not worth waiting for the group if less than this would be left for sending. */
@@ -60,11 +63,28 @@ export async function dispatch(
     for (const alert of list) channelsOf.set(alert, [...(channelsOf.get(alert) ?? []), channel]);
 
   const now = deps.now().getTime();
-  const results = await Promise.all(
-    alerts.map((alert) =>
-      applyAlert(deps.state, alert, channelsOf.get(alert) ?? [], { now, groupWaitMs: policy.groupWaitMs }),
-    ),
-  );
+  let results: Awaited<ReturnType<typeof applyAlert>>[];
+  try {
+    results = await Promise.all(
+      alerts.map((alert) =>
+        applyAlert(deps.state, alert, channelsOf.get(alert) ?? [], { now, groupWaitMs: policy.groupWaitMs }),
+      ),
+    );
+  } catch (error) {
+    // The state store is down (not a conflict: those are retried inside): a duplicate page is better than none.
+    // Deliver as if every alert were new, and say so; failures still become dead letters.
+    const outcomes = await deliverRouted(routed.channels, policy.channels, deps);
+    return {
+      alerts: alerts.length,
+      unrouted: routed.unrouted,
+      applied: {},
+      outcomes,
+      deadLettered: await keepDeadLetters(outcomes, deps.deadLetters, deps.now()),
+      deferred: [],
+      inhibited: 0,
+      stateUnavailable: `${deps.state.description}: ${(error as Error).message}`,
+    };
+  }
   const applied: DispatchReport['applied'] = {};
   const queued = new Set<string>();
   let dueAt = Number.POSITIVE_INFINITY;

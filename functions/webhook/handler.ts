@@ -103,8 +103,13 @@ export async function webhookHandler(event: unknown, context: Pick<Context, 'get
   for (const skipped of result.skipped) logger.info('payload part skipped', { skipped });
   if (result.report) {
     const { report } = result;
+    if (report.stateUnavailable !== undefined) {
+      logger.error('alert state unavailable: delivered without dedup, inhibition or rate budgets', {
+        reason: report.stateUnavailable,
+      });
+    }
     if (report.unrouted.length > 0) {
-      logger.warn('alerts matched no route', {
+      logger.warn('alerts matched no route: sent to the fallback channels', {
         alerts: report.unrouted.map((alert) => ({ name: alert.name, severity: alert.severity })),
       });
     }

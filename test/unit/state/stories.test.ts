@@ -327,6 +327,25 @@ describe.each(STORES)('alert state on %s', (kind) => {
   });
 
   describe('failures', () => {
+    it('a state store that is down still lets every alert out (without dedup), and says so', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
+      const down = new Error('connection refused');
+      const broken = storyWorld(
+        yaml('alerts: { groupWait: 0 }\n'),
+        {
+          ...w.state,
+          get: () => Promise.reject(down),
+          put: () => Promise.reject(down),
+          delete: () => Promise.reject(down),
+          list: () => Promise.reject(down),
+        },
+        { t: T0 },
+      );
+      const [report] = await broken.send(cw('critical', 'ALARM', 0));
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+      expect(report!.stateUnavailable).toMatch(/connection refused/);
+    });
+
     it('a channel that fails is dead-lettered once, and its resolution still follows', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       for (let i = 0; i < 5; i++) ops.badRequest();
