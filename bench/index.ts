@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   promql: () => import('./promql'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
+  soak: () => import('./soak'),
 };
 
 function machine(): string {

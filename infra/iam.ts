@@ -22,6 +22,19 @@ export const META_ROLE_ID = 'VigilMetaRole';
 export const PROBE_SCHEDULER_ROLE_ID = 'VigilProbeSchedulerRole';
 export const DEAD_LETTER_QUEUE_ID = 'VigilDeadLetterQueue';
 export const STATE_BUCKET_ID = 'VigilStateBucket';
+export const SWEEP_FUNCTION_ID = 'SweepLambdaFunction';
+export const SWEEP_LOG_GROUP_ID = 'SweepLogGroup';
+export const SWEEP_ROLE_ID = 'VigilSweepRole';
+export const SWEEP_SCHEDULER_ROLE_ID = 'VigilSweepSchedulerRole';
+export const ALERT_STATE_TABLE_ID = 'VigilAlertStateTable';
+
+/** Exactly the item operations functions/state/dynamodb.ts makes (no Scan, no batch, no table management). */
+export const ALERT_STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const;
 
 interface Statement {
   Sid: string;
@@ -138,23 +151,31 @@ export function probeRole(config: VigilConfig): CfnResource {
   ]);
 }
 
-/** The webhook: its logs, the dead-letter queue, the SNS topics the config names, the referenced parameters. */
-export function webhookRole(config: VigilConfig): CfnResource {
-  return deliveryRole('vigil-webhook', WEBHOOK_LOG_GROUP_ID, config);
+function stateStatement(): Statement {
+  return {
+    Sid: 'ReadWriteAlertState',
+    Effect: 'Allow',
+    Action: [...ALERT_STATE_TABLE_ACTIONS],
+    Resource: getAtt(ALERT_STATE_TABLE_ID, 'Arn'),
+  };
 }
 
 /**
- * The meta function delivers like the webhook (same channels, dead letters, parameters) but under its own role and
- * log group, so nothing the webhook's identity loses takes the meta path down with it.
+ * The meta function delivers like the webhook (same channels, dead letters, parameters, alert state) but under its
+ * own role and log group, so nothing the webhook's identity loses takes the meta path down with it.
  */
 export function metaRole(config: VigilConfig): CfnResource {
-  return deliveryRole('vigil-meta', META_LOG_GROUP_ID, config);
+  return role('vigil-meta', 'lambda.amazonaws.com', [
+    logStatement(META_LOG_GROUP_ID),
+    stateStatement(),
+    ...deliveryStatements(config),
+  ]);
 }
 
-function deliveryRole(name: string, logGroupId: string, config: VigilConfig): CfnResource {
+/** What delivering needs, for the webhook, the meta function and the sweep: dead letters, topics, parameters. */
+function deliveryStatements(config: VigilConfig): Statement[] {
   const topics = snsTopicArns(config);
-  return role(name, 'lambda.amazonaws.com', [
-    logStatement(logGroupId),
+  return [
     {
       Sid: 'SendDeadLetters',
       Effect: 'Allow',
@@ -172,22 +193,43 @@ function deliveryRole(name: string, logGroupId: string, config: VigilConfig): Cf
           },
         ]),
     ...ssmStatements(config),
+  ];
+}
+
+/** The sweep: its logs, the alert state, and what delivering needs (reminders and queued alerts go out from it). */
+export function sweepRole(config: VigilConfig): CfnResource {
+  return role('vigil-sweep', 'lambda.amazonaws.com', [
+    logStatement(SWEEP_LOG_GROUP_ID),
+    stateStatement(),
+    ...deliveryStatements(config),
+  ]);
+}
+
+/** EventBridge Scheduler's role for the sweep's schedule: invoke the sweep function, nothing else. */
+export function sweepSchedulerRole(): CfnResource {
+  return schedulerRole('vigil-sweep-schedule', 'InvokeSweep', SWEEP_FUNCTION_ID);
+}
+
+/** The webhook: its logs, the alert state, the dead-letter queue, the config's SNS topics and parameters. */
+export function webhookRole(config: VigilConfig): CfnResource {
+  return role('vigil-webhook', 'lambda.amazonaws.com', [
+    logStatement(WEBHOOK_LOG_GROUP_ID),
+    stateStatement(),
+    ...deliveryStatements(config),
   ]);
 }
 
 /** EventBridge Scheduler's role for the probe schedule: invoke the probe function, nothing else. */
 export function probeSchedulerRole(): CfnResource {
+  return schedulerRole('vigil-probe-schedule', 'InvokeProbe', PROBE_FUNCTION_ID);
+}
+
+/** A schedule's role: invoke one function, for this account only. */
+function schedulerRole(name: string, sid: string, functionId: string): CfnResource {
   return role(
-    'vigil-probe-schedule',
+    name,
     'scheduler.amazonaws.com',
-    [
-      {
-        Sid: 'InvokeProbe',
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: getAtt(PROBE_FUNCTION_ID, 'Arn'),
-      },
-    ],
+    [{ Sid: sid, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(functionId, 'Arn') }],
     true,
   );
 }

@@ -14,10 +14,12 @@ import { deploymentNames, healthAlarmDefinitions } from '../functions/alarms/hea
 import type { VigilConfig } from '../functions/config/schema';
 import { probeTimeoutSeconds } from '../functions/probing/cycle';
 import { STATE_PREFIX } from '../functions/probing/state';
+import { ALERT_STATE_TABLE_KEYS, ALERT_STATE_TTL_ATTRIBUTE } from '../functions/state/dynamodb';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, join, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
 import {
+  ALERT_STATE_TABLE_ID,
   DEAD_LETTER_QUEUE_ID,
   META_ROLE_ID,
   metaRole,
@@ -26,6 +28,10 @@ import {
   probeRole,
   probeSchedulerRole,
   STATE_BUCKET_ID,
+  SWEEP_ROLE_ID,
+  SWEEP_SCHEDULER_ROLE_ID,
+  sweepRole,
+  sweepSchedulerRole,
   WEBHOOK_FUNCTION_ID,
   WEBHOOK_ROLE_ID,
   webhookRole,
@@ -63,6 +69,31 @@ export function definitionsFor(config: VigilConfig, options: InfraOptions): Alar
 /** Every alarm the deployment creates: per target, then on vigil itself. */
 export function allDefinitions(config: VigilConfig, options: InfraOptions): AlarmDefinition[] {
   return [...definitionsFor(config, options), ...healthAlarmDefinitions(config, options)];
+}
+
+/** The alert state table's name (functions/state/dynamodb.ts), passed to the webhook as VIGIL_ALERT_STATE_TABLE. */
+export function alertStateTableName(options: InfraOptions): string {
+  return `${options.service ?? DEFAULT_SERVICE}-${options.stage}-alert-state`;
+}
+
+/**
+ * The alert state table: on demand (alerting traffic is bursty and tiny), `pk`/`sk` strings, expired records
+ * removed by DynamoDB's TTL on `ttl`. Shared with the tests, which create the same table in dynalite.
+ */
+export function alertStateTableProperties(name: string) {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: ALERT_STATE_TABLE_KEYS.partition, AttributeType: 'S' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.key, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: ALERT_STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
+      { AttributeName: ALERT_STATE_TABLE_KEYS.key, KeyType: 'RANGE' },
+    ],
+    TimeToLiveSpecification: { AttributeName: ALERT_STATE_TTL_ATTRIBUTE, Enabled: true },
+  };
 }
 
 /** SNS topic that CloudWatch may publish to for this stage's alarms only. */
@@ -133,6 +164,12 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [WEBHOOK_ROLE_ID]: webhookRole(config),
     [META_ROLE_ID]: metaRole(config),
     [PROBE_SCHEDULER_ROLE_ID]: probeSchedulerRole(),
+    [ALERT_STATE_TABLE_ID]: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: alertStateTableProperties(alertStateTableName(options)),
+    },
+    [SWEEP_ROLE_ID]: sweepRole(config),
+    [SWEEP_SCHEDULER_ROLE_ID]: sweepSchedulerRole(),
   };
   for (const definition of [...definitions, ...health])
     Resources[alarmLogicalId(definition)] = alarmResource(definition);
@@ -152,6 +189,10 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     VigilStateBucketName: {
       Description: 'The probe rate state (rate() history)',
       Value: ref(STATE_BUCKET_ID),
+    },
+    VigilAlertStateTable: {
+      Description: 'Alert state (dedup, reminders, rate budgets)',
+      Value: ref(ALERT_STATE_TABLE_ID),
     },
   };
   if (config.dashboard.enabled && config.targets.length > 0) {
@@ -274,5 +315,9 @@ export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deploymentNames(options).deadLetterQueue,
+    // Likewise a plain name (the table's TableName), so `osls invoke local` needs no stack.
+    alertStateTableName: alertStateTableName(options),
+    sweepRole: SWEEP_ROLE_ID,
+    sweepSchedulerRoleArn: getAtt(SWEEP_SCHEDULER_ROLE_ID, 'Arn'),
   };
 }

@@ -19,10 +19,10 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { postJson } from './http';
 import { dingtalkSign } from './signing';
 import { byteLength, type Measure, oneLine, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { postJson } from './vendor-http';
 
 export const DINGTALK_BODY_MAX_BYTES = 20_000;
 /** The notification preview shows the title; keep it short. */
@@ -146,7 +146,7 @@ async function send(message: DingtalkMessage, config: DingtalkConfig, deps: Send
   if (failure) throw failure;
 }
 
-/** The robot URL, its access_token and the signing secret: deliver.ts registers them for redaction. */
+/** The robot URL, its access_token and the signing secret: notify/deliver.ts registers them for redaction. */
 function secrets(config: DingtalkConfig): string[] {
   const token = URL.canParse(config.url) ? new URL(config.url).searchParams.get('access_token') : null;
   return [config.url, ...(token ? [token] : []), ...(config.secret ? [config.secret] : [])];
@@ -177,13 +177,16 @@ export function classifyDingtalkResponse(
   return classifyErrcode('DingTalk', response, now, {
     codes: DINGTALK_ERRCODES,
     hide,
-    // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine and a later redrive will
-    // succeed — but only after that wait. The retrier never waits past the Lambda's remaining time, so it gives up
-    // at once and the delivery goes to the dead-letter queue, instead of hammering a blocked robot (which would only
-    // prolong the block). Redrive the DLQ after the block has passed.
+    // 130101: DingTalk blocks the robot for 10 minutes. Retryable — the message is fine — but only after that wait:
+    // the retrier never waits past the deadline, so it gives up at once, and the notify stage blocks the robot's
+    // budget for the 10 minutes and keeps the alerts queued (notify/flush.ts); the sweep sends them after the block,
+    // merged into one digest, instead of hammering a blocked robot (which would only prolong the block).
     retryAfterMs: (errcode) => (errcode === 130101 ? DINGTALK_THROTTLE_BLOCK_MS : undefined),
   });
 }
+
+/** 20 messages a minute per robot (B3); beyond, 130101 and a 10-minute block. */
+export const DINGTALK_MESSAGES_PER_MINUTE = 20;
 
 export const dingtalk: ChannelModule<'dingtalk', DingtalkConfig, DingtalkMessage> = {
   type: 'dingtalk',
@@ -191,4 +194,6 @@ export const dingtalk: ChannelModule<'dingtalk', DingtalkConfig, DingtalkMessage
   render,
   send,
   secrets,
+  budget: [{ messages: DINGTALK_MESSAGES_PER_MINUTE, perMs: 60_000 }],
+  robot: (config) => config.url,
 };

@@ -20,6 +20,8 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
+import { charLength, takeWithinBudget, truncateChars } from './text';
+import type { ChannelModule, DeliveryError, HttpResponse, SendDeps } from './types';
 import {
   classifyStatus,
   isRecord,
@@ -28,9 +30,7 @@ import {
   postJson,
   secondsToMs,
   urlSecrets,
-} from './http';
-import { charLength, takeWithinBudget, truncateChars } from './text';
-import type { ChannelModule, DeliveryError, HttpResponse, SendDeps } from './types';
+} from './vendor-http';
 
 export const DISCORD_CONTENT_MAX_CHARS = 2000;
 export const DISCORD_EMBEDS_MAX = 10;
@@ -205,10 +205,19 @@ export function classifyDiscordResponse(response: HttpResponse, now: Date): Deli
   });
 }
 
+/** 5 requests per 2 seconds per webhook, and a hidden ~30 a minute per channel (B5c); beyond, 429. */
+export const DISCORD_MESSAGES_PER_2S = 5;
+export const DISCORD_MESSAGES_PER_MINUTE = 30;
+
 export const discord: ChannelModule<'discord', DiscordConfig, DiscordMessage> = {
   type: 'discord',
   schema: discordConfigSchema,
   render,
   send,
   secrets: (config) => urlSecrets(config.url),
+  budget: [
+    { messages: DISCORD_MESSAGES_PER_2S, perMs: 2_000 },
+    { messages: DISCORD_MESSAGES_PER_MINUTE, perMs: 60_000 },
+  ],
+  robot: (config) => config.url,
 };

@@ -5,9 +5,9 @@
  * words in it are one line, bounded, and free of credentials even when the vendor (or a proxy) echoes them.
  */
 import { redact } from '../logging/redact';
-import { classifyStatus, isRecord, isSuccessStatus, parseJsonBody } from './http';
 import { oneLine, truncateBytes } from './text';
 import { DeliveryError, type DeliveryReason, type HttpResponse } from './types';
+import { classifyStatus, isRecord, isSuccessStatus, parseJsonBody } from './vendor-http';
 
 /** How much of a vendor's own words goes into an error message. */
 export const VENDOR_TEXT_MAX_BYTES = 300;

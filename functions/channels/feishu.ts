@@ -23,10 +23,10 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { isRecord, isSuccessStatus, parseJsonBody, postJson, secondsToMs } from './http';
 import { feishuSign } from './signing';
 import { byteLength, oneLine, takeWithinBudget, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { isRecord, isSuccessStatus, parseJsonBody, postJson, secondsToMs } from './vendor-http';
 
 export const FEISHU_BODY_MAX_BYTES = 20_000;
 /** Room left in the body for `"timestamp":"<10 digits>","sign":"<44 chars>",` added at send time. */
@@ -249,7 +249,7 @@ async function send(message: FeishuMessage, config: FeishuConfig, deps: SendDeps
   if (failure) throw failure;
 }
 
-/** The bot URL, its token and the signing secret: deliver.ts registers them for redaction. */
+/** The bot URL, its token and the signing secret: notify/deliver.ts registers them for redaction. */
 function secrets(config: FeishuConfig): string[] {
   const token = /\/hook\/([^/?#]+)/.exec(config.url)?.[1];
   return [config.url, ...(token ? [token] : []), ...(config.secret ? [config.secret] : [])];
@@ -299,10 +299,19 @@ export function classifyFeishuResponse(
   });
 }
 
+/** 5 requests a second and 100 a minute per bot (B4); beyond, 11232. */
+export const FEISHU_MESSAGES_PER_SECOND = 5;
+export const FEISHU_MESSAGES_PER_MINUTE = 100;
+
 export const feishu: ChannelModule<'feishu', FeishuConfig, FeishuMessage> = {
   type: 'feishu',
   schema: feishuConfigSchema,
   render,
   send,
   secrets,
+  budget: [
+    { messages: FEISHU_MESSAGES_PER_SECOND, perMs: 1_000 },
+    { messages: FEISHU_MESSAGES_PER_MINUTE, perMs: 60_000 },
+  ],
+  robot: (config) => config.url,
 };

@@ -1,18 +1,18 @@
 /**
  * The one place channels are registered. Adding a channel = its module file + one line here; the config schema
- * (schema.ts), the types below and delivery (deliver.ts) all follow from this object.
+ * (schema.ts), the types below and delivery (notify/deliver.ts) all follow from this object.
  */
 import type { z } from 'zod';
 import { console } from './console';
 import { dingtalk } from './dingtalk';
 import { discord } from './discord';
 import { feishu } from './feishu';
+import { webhook } from './generic-webhook';
 import { slack } from './slack';
 import { sns } from './sns';
 import { teams } from './teams';
 import { telegram } from './telegram';
 import type { ChannelModule } from './types';
-import { webhook } from './webhook';
 import { wecom } from './wecom';
 
 /** Each entry must be a ChannelModule whose `type` equals its key (a mislabelled or foreign entry is a type error). */

@@ -19,6 +19,8 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
+import { byteLength, charLength, joinWithinLimit, sliceTo, takeWithinBudget, truncateChars } from './text';
+import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
 import {
   bodySnippet,
   classifyStatus,
@@ -27,9 +29,7 @@ import {
   postJson,
   secondsToMs,
   urlSecrets,
-} from './http';
-import { byteLength, charLength, joinWithinLimit, sliceTo, takeWithinBudget, truncateChars } from './text';
-import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+} from './vendor-http';
 
 /** Slack truncates `text` beyond 40 000 characters and advises keeping it under 4 000. */
 export const SLACK_TEXT_MAX_CHARS = 4000;
@@ -195,10 +195,15 @@ export function classifySlackResponse(response: HttpResponse, now: Date): Delive
   });
 }
 
+/** About one message a second per webhook, short bursts allowed (B1); beyond, 429 and a risk of being disabled. */
+export const SLACK_MESSAGES_PER_SECOND = 1;
+
 export const slack: ChannelModule<'slack', SlackConfig, SlackMessage> = {
   type: 'slack',
   schema: slackConfigSchema,
   render,
   send,
   secrets: (config) => urlSecrets(config.url),
+  budget: [{ messages: SLACK_MESSAGES_PER_SECOND, perMs: 1_000 }],
+  robot: (config) => config.url,
 };

@@ -6,7 +6,7 @@
  * deduplication id (per event, so a retried Publish within SNS' 5-minute window is not delivered twice).
  *
  * The SNS client uses the SDK's standard configuration (credentials, AWS_ENDPOINT_URL_SNS) with the topic's own
- * region, and no SDK-level retries: deliver.ts retries every channel in one place, bounded by the Lambda deadline.
+ * region, and no SDK-level retries: notify/retry.ts retries every channel in one place, bounded by the Lambda deadline.
  */
 import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
@@ -177,7 +177,7 @@ export type SnsClientFactory = (region: string | undefined) => SNSClient;
 
 const clients = new Map<string, SNSClient>();
 
-/** One client per region for the life of the process; standard SDK config, no SDK retries (deliver.ts retries). */
+/** One client per region for the life of the process; standard SDK config, no SDK retries (notify/retry.ts retries). */
 export const defaultSnsClient: SnsClientFactory = (region) => {
   const key = region ?? '';
   let client = clients.get(key);

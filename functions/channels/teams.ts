@@ -21,9 +21,9 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { bodySnippet, classifyStatus, postJson, urlSecrets } from './http';
 import { byteLength, takeWithinBudget, truncateChars } from './text';
 import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+import { bodySnippet, classifyStatus, postJson, urlSecrets } from './vendor-http';
 
 /** ≈28 KB per message (HTTP 413 beyond); counted on the UTF-8 JSON body we send. */
 export const TEAMS_MESSAGE_MAX_BYTES = 28_000;
@@ -181,10 +181,19 @@ export function classifyTeamsResponse(response: HttpResponse, now: Date): Delive
   return classifyStatus('Teams', response, now);
 }
 
+/** Power Automate throttles flows; the legacy connector limits were 4 a second and 60 per 30 s (B5b). */
+export const TEAMS_MESSAGES_PER_SECOND = 4;
+export const TEAMS_MESSAGES_PER_30S = 60;
+
 export const teams: ChannelModule<'teams', TeamsConfig, TeamsMessage> = {
   type: 'teams',
   schema: teamsConfigSchema,
   render,
   send,
   secrets: (config) => urlSecrets(config.url),
+  budget: [
+    { messages: TEAMS_MESSAGES_PER_SECOND, perMs: 1_000 },
+    { messages: TEAMS_MESSAGES_PER_30S, perMs: 30_000 },
+  ],
+  robot: (config) => config.url,
 };

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { Alert } from '../alerts/types';
 import { secretString, webhookUrl } from './fields';
 import { digestTitle, moreNote, orderForDigest } from './format';
-import { bodySnippet, classifyStatus, isRecord, parseJsonBody, postJson, secondsToMs } from './http';
 import { alertLines, plainDigest, type RichLine } from './rich';
 import { takeWithinBudget, utf16Length } from './text';
 import { type ChannelModule, DeliveryError, type HttpResponse, type SendDeps } from './types';
+import { bodySnippet, classifyStatus, isRecord, parseJsonBody, postJson, secondsToMs } from './vendor-http';
 
 export const TELEGRAM_TEXT_MAX_CHARS = 4096;
 export const TELEGRAM_DEFAULT_API_URL = 'https://api.telegram.org';
@@ -174,10 +174,19 @@ export function classifyTelegramResponse(response: HttpResponse, now: Date): Del
   });
 }
 
+/** 20 messages a minute to one group, about one a second to one chat (B5a); beyond, 429 with retry_after. */
+export const TELEGRAM_MESSAGES_PER_MINUTE = 20;
+export const TELEGRAM_MESSAGES_PER_SECOND = 1;
+
 export const telegram: ChannelModule<'telegram', TelegramConfig, TelegramMessage> = {
   type: 'telegram',
   schema: telegramConfigSchema,
   render,
   send,
   secrets: (config) => [config.token],
+  budget: [
+    { messages: TELEGRAM_MESSAGES_PER_SECOND, perMs: 1_000 },
+    { messages: TELEGRAM_MESSAGES_PER_MINUTE, perMs: 60_000 },
+  ],
+  robot: (config) => `${config.apiUrl ?? ''}/${config.token}/${config.chatId}`,
 };

@@ -119,3 +119,36 @@ export function joinWithinLimit(
   }
   return { text: join(kept, omitted.length), omitted: omitted.length };
 }
+
+// C0 controls except tab and newline, DEL, C1 controls (CSI, OSC … as single code points).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_RE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+// Bidirectional overrides and isolates: they reorder what a reader sees ("U+202E" turns "exe.txt" around).
+const BIDI_RE = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Text from a sender, made harmless for a terminal or a chat client: control characters become their visible
+ * Unicode "control pictures" (ESC → ␛, BEL → ␇, NUL → ␀, DEL → ␡; C1 → �), so an escape sequence is shown, not
+ * executed, and bidi overrides and isolates are dropped. Tabs and newlines stay.
+ */
+export function neutralizeControls(text: string): string {
+  return text
+    .replace(CONTROL_RE, (char) => {
+      const code = char.charCodeAt(0);
+      if (code < 0x20) return String.fromCharCode(0x2400 + code);
+      return code === 0x7f ? '\u2421' : '\uFFFD';
+    })
+    .replace(BIDI_RE, '');
+}
+
+/** Every string in `value` (keys included) through neutralizeControls; numbers, booleans and nulls as they are. */
+export function neutralizeDeep<T>(value: T): T {
+  if (typeof value === 'string') return neutralizeControls(value) as T;
+  if (Array.isArray(value)) return value.map((item) => neutralizeDeep(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [neutralizeControls(key), neutralizeDeep(item)]),
+    ) as T;
+  }
+  return value;
+}

@@ -1,6 +1,6 @@
 /**
  * The contract every channel module fulfils: schema → pure render → send (the only I/O) → vendor-specific
- * response check. Retries, fan-out, dead-lettering and redaction live outside the modules (see deliver.ts).
+ * response check. Retries, fan-out, dead-lettering and redaction live outside the modules (notify/deliver.ts, notify/retry.ts, deadletter/).
  */
 import type { z } from 'zod';
 import type { Alert } from '../alerts/types';
@@ -92,8 +92,21 @@ export interface ChannelModule<T extends string, C extends { type: T }, M> {
   /** Sends one rendered message; resolves on the vendor's own success signal, throws DeliveryError otherwise. */
   send(message: M, config: C, deps: SendDeps): Promise<void>;
   /**
-   * Credential values in a resolved config (webhook URL, token, signing secret, auth headers). deliver.ts registers
+   * Credential values in a resolved config (webhook URL, token, signing secret, auth headers). notify/deliver.ts registers
    * them for redaction before sending, so they are hidden even when written literally instead of as ${...}.
    */
   secrets?(config: C): readonly string[];
+  /**
+   * The vendor's rate budget per robot (alerts.md B8), every window enforced at once; absent: none worth keeping
+   * (SNS, generic webhooks, the console). Shared across invocations through the state store (state/budgets.ts).
+   */
+  readonly budget?: readonly RateWindow[];
+  /** What identifies the robot the budget belongs to, from the config as written (placeholders unresolved). */
+  robot?(config: C): string;
+}
+
+/** At most `messages` per `perMs` (state/budgets.ts enforces it). */
+export interface RateWindow {
+  messages: number;
+  perMs: number;
 }

@@ -23,9 +23,9 @@ import {
   usableLinks,
   valueVsThreshold,
 } from './format';
-import { postJson } from './http';
 import { byteLength, oneLine, truncateBytes } from './text';
 import type { ChannelModule, DeliveryError, HttpResponse, RenderContext, SendDeps } from './types';
+import { postJson } from './vendor-http';
 
 export const WECOM_MARKDOWN_MAX_BYTES = 4096;
 export const WECOM_TEXT_MAX_BYTES = 2048;
@@ -177,7 +177,7 @@ async function send(message: WecomMessage, config: WecomConfig, deps: SendDeps):
   if (failure) throw failure;
 }
 
-/** The robot URL and its key: deliver.ts registers them for redaction. */
+/** The robot URL and its key: notify/deliver.ts registers them for redaction. */
 function secrets(config: WecomConfig): string[] {
   const key = URL.canParse(config.url) ? new URL(config.url).searchParams.get('key') : null;
   return key ? [config.url, key] : [config.url];
@@ -216,10 +216,15 @@ export function classifyWecomResponse(
   });
 }
 
+/** 20 messages a minute per robot, failures counted (B2); beyond, 45009. */
+export const WECOM_MESSAGES_PER_MINUTE = 20;
+
 export const wecom: ChannelModule<'wecom', WecomConfig, WecomMessage> = {
   type: 'wecom',
   schema: wecomConfigSchema,
   render,
   send,
   secrets,
+  budget: [{ messages: WECOM_MESSAGES_PER_MINUTE, perMs: 60_000 }],
+  robot: (config) => config.url,
 };

@@ -3,13 +3,13 @@
  * validated once at load; every problem is reported with its path.
  */
 import { z } from 'zod';
-import { matchValueError } from '../alerts/routing';
 import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
 import { isProbeType, type MetricFieldsOf, PROBE_KINDS, PROBE_TYPES, type ProbeType } from '../probing/kinds';
 import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
+import { matchValueError } from '../routing/routes';
 import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { formatDuration, parseDuration, parseSize } from './units';
@@ -35,6 +35,7 @@ export const DEFAULTS = {
   expectStatus: '2xx',
   hmacHeader: 'X-Grafana-Alerting-Signature',
   defaultSeverity: 'warning',
+  groupWaitMs: 5_000,
 } as const;
 
 /** A string that may contain ${env:NAME} / ${ssm:/path} placeholders, checked for syntax here, resolved at run time. */
@@ -64,6 +65,10 @@ const DURATION_BOUNDS = {
     max: 86_400_000,
     why: 'EventBridge Scheduler runs at most once a minute and alarm periods end at a day',
   },
+  /** The sweep runs every minute, so a shorter reminder could not be kept; a week covers any on-call rota. */
+  repeat: { min: 60_000, max: 7 * 86_400_000, why: 'the sweep runs once a minute; remind at least weekly' },
+  /** A webhook invocation holds alerts this long at most before it sends (Lambda time, an HTTP request held open). */
+  groupWait: { min: 1, max: 20_000, why: 'a webhook request or Lambda invocation waits at most 20s' },
 } as const satisfies Record<string, DurationBounds>;
 
 const duration = (what: string, bounds: DurationBounds) =>
@@ -340,16 +345,48 @@ const matchValue = z.string().superRefine((value, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
+const labelMatch = z.record(z.string(), z.union([matchValue, z.array(matchValue).min(1)]));
+
 const routeSchema = z.strictObject({
   /** label → value; a value starting with "~" is a regex; a list matches any of its values. */
-  match: z.record(z.string(), z.union([matchValue, z.array(matchValue).min(1)])).optional(),
+  match: labelMatch.optional(),
   channels: z.array(z.string()).min(1),
   continue: z.boolean().default(false),
+  /** Re-notify a still-firing alert this often (Alertmanager's repeat_interval); absent: never. */
+  repeat: duration('repeat', DURATION_BOUNDS.repeat).optional(),
 });
 
-/** Where the alarms on vigil itself go (alarms/health.ts); see README "Health of vigil itself". */
+/** An inhibition rule in Alertmanager's shape (source_match / target_match / equal), vigil's match values. */
+const inhibitRuleSchema = z.strictObject({
+  source: labelMatch,
+  target: labelMatch,
+  equal: z.array(z.string().min(1)).default([]),
+});
+
+/** How alerts are handled between intake and channels: state, inhibition, fallback (README "Alert state"). */
 const alertsSchema = z.strictObject({
-  /** Channel names; absent: wherever the routes send them, through the meta function instead of the webhook. */
+  /** Where alerts that match no route go (default: every channel of the first route; console without routes). */
+  fallback: z.array(z.string()).min(1).optional(),
+  /** Wait this long before sending a new state change, so alarms that fire together go out as one message. */
+  groupWait: z
+    // 0 (or "0s") sends at once: no merging of alarms that fire together.
+    .union([
+      z.literal(0),
+      z
+        .string()
+        .regex(/^0+(?:ms|s|m)?$/)
+        .transform(() => 0),
+      duration('groupWait', DURATION_BOUNDS.groupWait),
+    ])
+    .default(DEFAULTS.groupWaitMs),
+  /** A higher level of the same target and metric mutes the lower ones (state/inhibit.ts levelRules). */
+  inhibitLevels: z.boolean().default(true),
+  /** More inhibition rules, with Alertmanager's semantics. */
+  inhibit: z.array(inhibitRuleSchema).default([]),
+  /**
+   * Where the alarms on vigil itself go (alarms/health.ts; README "Health of vigil itself"). Channel names; absent:
+   * wherever the routes send them, through the meta function instead of the webhook.
+   */
   meta: z.array(z.string()).min(1).optional(),
 });
 
@@ -395,7 +432,7 @@ export const configSchema = z
       .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity, public: false }),
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
-    alerts: alertsSchema.default({}),
+    alerts: alertsSchema.prefault({}),
     alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
@@ -428,6 +465,9 @@ export const configSchema = z
           });
         }
       };
+      asArray(asRecord(config.alerts).fallback).forEach((channel, index) => {
+        checkChannel(channel, ['alerts', 'fallback', index]);
+      });
       asArray(config.routes).forEach((route, index) => {
         asArray(asRecord(route).channels).forEach((channel, channelIndex) => {
           checkChannel(channel, ['routes', index, 'channels', channelIndex]);
@@ -445,6 +485,7 @@ export type VigilConfig = z.output<typeof configSchema>;
 export type MetricConfig = TargetConfig['metrics'][number];
 export type ThresholdsConfig = NonNullable<MetricConfig['thresholds']>;
 export type RouteConfig = VigilConfig['routes'][number];
+export type AlertsConfig = VigilConfig['alerts'];
 
 /** JSON Schema of vigil.yml for editor completion (yaml-language-server, VS Code). */
 export function configJsonSchema(): unknown {

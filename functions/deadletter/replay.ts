@@ -1,7 +1,7 @@
 /** `vigil replay`: resend dead letters, each only to the channel that failed, with the current config. */
 import type { ChannelsConfig } from '../channels/schema';
-import type { DispatchDeps } from '../dispatch/dispatch';
-import { deliverRouted } from '../dispatch/dispatch';
+import type { DispatchDeps } from '../webhook/dispatch';
+import { deliverRouted } from '../webhook/dispatch';
 import type { DeadLetterStore } from './types';
 
 export interface ReplayOptions {
@@ -28,15 +28,13 @@ export interface ReplayReport {
 export async function replayDeadLetters(
   store: DeadLetterStore,
   channels: ChannelsConfig,
-  deps: DispatchDeps,
+  deps: Pick<DispatchDeps, 'deliver'>,
   options: ReplayOptions,
 ): Promise<ReplayReport> {
   const stored = (await store.list(options.max)).filter(
     ({ letter }) => !options.channel || letter.channel === options.channel,
   );
   const results: ReplayResult[] = [];
-  // A failed replay must not write a second dead letter: the original is requeued instead (replays + 1).
-  const noNewLetters: DispatchDeps = { ...deps, deadLetters: { ...store, put: async () => undefined } };
   for (const entry of stored) {
     const { letter } = entry;
     const base = { id: letter.id, channel: letter.channel, alerts: letter.alerts.length, at: letter.at };
@@ -44,11 +42,8 @@ export async function replayDeadLetters(
       results.push({ ...base, status: 'would-send' });
       continue;
     }
-    const { outcomes } = await deliverRouted(
-      new Map([[letter.channel, letter.alerts]]),
-      channels,
-      noNewLetters,
-    );
+    // deliverRouted writes no dead letter: a failed replay requeues the original instead (replays + 1).
+    const outcomes = await deliverRouted(new Map([[letter.channel, letter.alerts]]), channels, deps);
     const outcome = outcomes[0];
     if (outcome?.ok) {
       await store.remove([entry.handle]);

@@ -4,8 +4,8 @@
  */
 import type { AlarmState } from '../alarms/evaluate';
 import type { Alert, AlertStatus, Severity } from '../alerts/types';
-import type { WebhookResult } from '../dispatch/webhook';
 import type { ProbeResult } from '../probing/types';
+import type { WebhookResult } from '../webhook/pipeline';
 import type { LocalTransition } from './alarms';
 import type { Series, StoredSample } from './store';
 
@@ -62,8 +62,8 @@ export interface NotifiedAlert {
 export interface DevNotification {
   kind: 'notification';
   at: number;
-  /** `alarm`: a local alarm's SNS event; `http`: a POST to the intake (Alertmanager, Grafana, curl). */
-  via: 'alarm' | 'http';
+  /** `alarm`: a local alarm's SNS event; `http`: a POST to the intake (Alertmanager, Grafana, curl); `sweep`: reminders and alerts that waited. */
+  via: 'alarm' | 'http' | 'sweep';
   alerts: NotifiedAlert[];
   /** Channels that failed, with why (their alerts went to the dead-letter file). */
   failures: { channel: string; reason: string }[];

@@ -19,16 +19,18 @@ import {
 } from '../../examples/demo-service/server';
 import type { VigilConfig } from '../config/schema';
 import { fileDeadLetterStore } from '../deadletter/file';
-import { productionDispatchDeps } from '../dispatch/deps';
+import { deadlineIn } from '../deadline';
 import {
   INTAKE_PATH,
   LOCAL_DELIVERY_BUDGET_MS,
   startWebhookServer,
   type WebhookServer,
-} from '../dispatch/server';
-import { handleWebhookEvent } from '../dispatch/webhook';
+} from '../intake/server';
 import { metaDispatchConfig } from '../meta/routes';
 import { probeAndPublish } from '../probing/cycle';
+import { sqliteStateStore } from '../state/sqlite';
+import { productionDispatchDeps } from '../webhook/deps';
+import { handleWebhookEvent } from '../webhook/pipeline';
 import {
   ALARMS_FILE_NAME,
   LOCAL_PROBE_NAME,
@@ -55,6 +57,7 @@ export const DEFAULT_INTERVAL_MS = 5_000;
 export const MIN_INTERVAL_MS = 100;
 export const DEFAULT_STATE_DIR = '.vigil';
 export const DEAD_LETTERS_FILE_NAME = 'dead-letters.jsonl';
+export const ALERT_STATE_FILE_NAME = 'alert-state.db';
 
 /** Time as the session sees it: real in `vigil dev`, stepped by tests. */
 export interface Clock {
@@ -161,6 +164,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // The alarms pick up where the last session left them: replay what their evaluation range can still see.
   alarms.record(store.samples({ from: startedAt - alarms.lookbackMs() }));
   const deadLetters = fileDeadLetterStore(join(stateDir, DEAD_LETTERS_FILE_NAME));
+  // The alert state survives a restart: a firing notified before it is resolved after it, and never paged twice.
+  const state = sqliteStateStore(join(stateDir, ALERT_STATE_FILE_NAME));
 
   let demo: DemoService | undefined;
   let demoStartedAt = startedAt;
@@ -179,15 +184,35 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     server = await startWebhookServer({
       config,
       deadLetters,
+      state,
       port,
       write: (text) => view.print(text),
       onResult: (result) => emit(notificationEvent(result, 'http', clock.now())),
+      sweep: {
+        onReport: (report) => {
+          if (report.outcomes.length > 0)
+            emit(
+              notificationEvent(
+                {
+                  kind: 'event',
+                  source: 'sweep',
+                  report: { ...report, alerts: 0, unrouted: [], applied: {} },
+                  skipped: [],
+                },
+                'sweep',
+                clock.now(),
+              ),
+            );
+        },
+      },
+      onError: (error) => log('error', error.message),
     }).catch((error) => {
       throw portError(error, 'the webhook intake', port, '--port');
     });
   } catch (error) {
     await demo?.close();
     await store.close();
+    await state.close();
     throw error;
   }
   const webhookUrl = `${server.url}${INTAKE_PATH}`;
@@ -206,42 +231,46 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     alarms: alarms.states(),
   });
 
-  // Notifications run one after another (a resolution never overtakes its firing) and beside the loop: a slow
-  // channel delays notifications, not probing, as the webhook Lambda is independent of the probe Lambda in AWS.
+  // Notifications run beside the loop (a slow channel delays notifications, not probing, as the webhook Lambda is
+  // independent of the probe Lambda in AWS), one round after another, and the state changes of one round at once:
+  // as separate SNS events, like AWS delivers them, which the group wait merges into one message per breach.
   let notifying: Promise<void> = Promise.resolve();
   // The alarms on vigil itself go the meta path (alerts.meta), as the meta function delivers them in AWS.
   const metaConfig = metaDispatchConfig(config);
-  const notify = (transition: LocalTransition) => {
-    notifying = notifying.then(async () => {
-      try {
-        const topic = transition.definition.notify;
-        const event = snsAlarmEvent(
-          transition,
-          localSnsContext(
-            {
-              messageId: newId(),
-              publishedAt: new Date(clock.now()),
-              configuredAt: new Date(startedAt),
-            },
-            undefined,
-            topic,
-          ),
-        );
-        // Delivery is real I/O on real time, whatever the session's clock: the budget `vigil webhook serve` gets.
-        const deps = productionDispatchDeps({
-          deadline: Date.now() + LOCAL_DELIVERY_BUDGET_MS,
-          deadLetters,
-          write: (text) => view.print(text),
-        });
-        const result = await handleWebhookEvent(event, {
-          config: topic === 'meta' ? metaConfig : config,
-          deps,
-        });
-        emit(notificationEvent(result, 'alarm', clock.now()));
-      } catch (error) {
-        log('error', `could not notify ${transition.alarm}: ${(error as Error).message}`);
-      }
-    });
+  const notifyOne = async (transition: LocalTransition) => {
+    try {
+      const topic = transition.definition.notify;
+      const event = snsAlarmEvent(
+        transition,
+        localSnsContext(
+          {
+            messageId: newId(),
+            publishedAt: new Date(clock.now()),
+            configuredAt: new Date(startedAt),
+          },
+          undefined,
+          topic,
+        ),
+      );
+      // Delivery is real I/O on real time, whatever the session's clock: the budget `vigil webhook serve` gets.
+      const deps = productionDispatchDeps({
+        deadline: deadlineIn(LOCAL_DELIVERY_BUDGET_MS),
+        deadLetters,
+        state,
+        write: (text) => view.print(text),
+      });
+      const result = await handleWebhookEvent(event, {
+        config: topic === 'meta' ? metaConfig : config,
+        deps,
+      });
+      emit(notificationEvent(result, 'alarm', clock.now()));
+    } catch (error) {
+      log('error', `could not notify ${transition.alarm}: ${(error as Error).message}`);
+    }
+  };
+  const notify = (transitions: readonly LocalTransition[]) => {
+    if (transitions.length === 0) return;
+    notifying = notifying.then(() => Promise.all(transitions.map(notifyOne)).then(() => undefined));
   };
 
   const round = async (count: number): Promise<void> => {
@@ -266,11 +295,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       log('warn', `${dropped.target}: ${dropped.metric} not stored: ${dropped.why}`);
     for (const failed of summary.publish?.failed ?? []) log('warn', `not stored: ${failed.error}`);
     const transitions = alarms.evaluate(at);
+    const published: LocalTransition[] = [];
     for (const transition of transitions) {
-      const published = isPublished(transition);
-      emit({ kind: 'transition', at, transition, published });
-      if (published) notify(transition);
+      const publish = isPublished(transition);
+      emit({ kind: 'transition', at, transition, published: publish });
+      if (publish) published.push(transition);
     }
+    notify(published);
     if (transitions.length > 0) await saveAlarms(alarmsFile, alarms.snapshot());
   };
 
@@ -300,6 +331,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       await looping;
       await notifying;
       await server?.close();
+      await state.close().catch((error: Error) => log('error', `${ALERT_STATE_FILE_NAME}: ${error.message}`));
       await demo?.close();
       await saveAlarms(alarmsFile, alarms.snapshot()).catch((error: Error) =>
         log('error', `${alarmsFile}: ${error.message}`),

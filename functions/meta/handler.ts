@@ -9,9 +9,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
-import { deadLetterStoreFromEnv, productionDispatchDeps } from '../dispatch/deps';
-import { handleWebhookEvent } from '../dispatch/webhook';
+import { deadlineIn } from '../deadline';
 import { createLogger } from '../logging/logger';
+import type { AlertStateStore } from '../state/item-store';
+import { alertStateStoreFromEnv, deadLetterStoreFromEnv, productionDispatchDeps } from '../webhook/deps';
+import { handleWebhookEvent } from '../webhook/pipeline';
 import { metaDispatchConfig } from './routes';
 
 const logger = createLogger('vigil-meta');
@@ -25,12 +27,17 @@ class MetaDeliveryError extends Error {
 }
 
 let config: VigilConfig | undefined;
+// The alert state (dedup of SNS re-deliveries, real durations) is shared with the webhook: a separate table would
+// be one more thing to deploy for no independence gained, since both read it only through conditional writes.
+let state: AlertStateStore | undefined;
 
 export async function metaHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
   config ??= metaDispatchConfig(loadConfig(configPath()));
+  state ??= alertStateStoreFromEnv();
   const deps = productionDispatchDeps({
-    deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
+    deadline: deadlineIn(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
     deadLetters: deadLetterStoreFromEnv(),
+    state,
   });
   const result = await handleWebhookEvent(event, { config, deps });
   if (result.kind === 'http') throw new MetaDeliveryError('the meta function takes SNS alarm events only');

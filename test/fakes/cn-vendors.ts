@@ -13,9 +13,10 @@ export interface FakeAnswer {
   body: Record<string, unknown>;
 }
 
-/** A request as the robot received it, with what it answered. */
+/** A request as the robot received it, with what it answered and when (by the robot's clock). */
 export interface AnsweredRequest extends RecordedRequest {
   answer: FakeAnswer;
+  at: number;
 }
 
 export interface CnVendorFake {
@@ -52,7 +53,7 @@ async function startRobot(
   const server = await startFakeVendor((request) => {
     const echo = options.echoRequestInErrors ? ` (request ${request.url} ${request.body.slice(0, 200)})` : '';
     const answer = scripted.shift() ?? handle(request, echo);
-    requests.push({ ...request, answer });
+    requests.push({ ...request, answer, at: (options.now ?? Date.now)() });
     return answer;
   });
   return {

@@ -1,13 +1,15 @@
 /**
  * A real Prometheus Alertmanager (Debian's prometheus-alertmanager, installed by .ci/run) posting its webhook to
- * `vigil webhook serve`'s server, with bearer-token auth, for a firing and then a resolved alert.
+ * `vigil webhook serve`'s server, with bearer-token auth, for a firing alert it re-sends every repeat_interval, and
+ * then its resolution: the re-sends are duplicates the alert state answers without a new page.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
 import { fileDeadLetterStore } from '../../functions/deadletter/file';
-import { startWebhookServer, type WebhookServer } from '../../functions/dispatch/server';
+import { startWebhookServer, type WebhookServer } from '../../functions/intake/server';
+import { sqliteStateStore } from '../../functions/state/sqlite';
 import { type ChatFake, startWebhookFake } from '../fakes/vendors';
 import { eventually, freePort, type Peer, startPeer } from '../helpers/processes';
 
@@ -36,6 +38,7 @@ routes:
     config,
     port: 0,
     deadLetters: fileDeadLetterStore(join(dir, 'dead-letters.jsonl')),
+    state: sqliteStateStore(join(dir, 'state.db')),
     write: (text) => printed.push(text),
   });
   const amPort = await freePort();
@@ -47,7 +50,8 @@ routes:
   group_by: [alertname]
   group_wait: 1s
   group_interval: 1s
-  repeat_interval: 1h
+  # Re-sends the firing group every couple of seconds: each re-send must be recognised as the same firing.
+  repeat_interval: 2s
 receivers:
   - name: vigil
     webhook_configs:
@@ -114,6 +118,25 @@ describe('Alertmanager → vigil webhook serve', () => {
       labels: { target: 'one-api' },
     });
     expect(printed.join('\n')).toMatch(/GoroutineLeak/);
+  });
+
+  it('does not page again when Alertmanager re-sends the firing group (repeat_interval)', async () => {
+    const sends = async () => {
+      const metrics = await (await fetch(`${amUrl}/metrics`)).text();
+      return Number(
+        /alertmanager_notifications_total\{integration="webhook"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+      );
+    };
+    const until = Date.now() + 20_000;
+    while ((await sends()) < 3 && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await sends()).toBeGreaterThanOrEqual(3);
+    const firing = receiver.requests.filter((request) =>
+      (request.json as { alerts?: { status: string; name: string }[] } | undefined)?.alerts?.some(
+        (alert) => alert.status === 'firing' && alert.name === 'GoroutineLeak',
+      ),
+    );
+    expect(firing).toHaveLength(1);
   });
 
   it('delivers the resolution to the same channels', async () => {

@@ -18,7 +18,11 @@ function exampleConfig(port: number): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dev-cli-'));
   const file = join(dir, 'vigil.yml');
   const example = readFileSync(join(__dirname, '../../vigil.yml'), 'utf8');
-  writeFileSync(file, example.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`));
+  // A group wait far below the 200 ms interval of the fast cycle below, so each level is its own round's message.
+  writeFileSync(
+    file,
+    `${example.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`)}\nalerts:\n  groupWait: 50ms\n`,
+  );
   return { dir, file };
 }
 

@@ -42,6 +42,9 @@ channels:
   ops-slack: { type: slack, url: "${slack.url}" }
 routes:
   - channels: [console, ops-slack]
+# Notifications run on real time: a short group wait still merges the alarms of one round.
+alerts:
+  groupWait: 1s
 ${extra}`);
 }
 
@@ -107,6 +110,21 @@ const published = (events: readonly DevEvent[]) =>
       : [],
   );
 
+/** Each alert once, in the order first sent, with every channel it reached (whichever invocation sent it). */
+const reached = (events: readonly DevEvent[], via: DevNotification['via']) => {
+  const seen = new Map<string, Set<string>>();
+  for (const event of events) {
+    if (event.kind !== 'notification' || event.via !== via) continue;
+    for (const alert of event.alerts) {
+      const key = `${alert.status} ${alert.severity} ${alert.name}`;
+      const channels = seen.get(key) ?? new Set<string>();
+      for (const channel of alert.channels) channels.add(`${channel.channel}${channel.ok ? '' : ' failed'}`);
+      seen.set(key, channels);
+    }
+  }
+  return [...seen].map(([key, channels]) => `${key} → ${[...channels].sort().join(', ')}`);
+};
+
 const notified = (events: readonly DevEvent[], via: DevNotification['via']) =>
   events.flatMap((event) =>
     event.kind === 'notification' && event.via === via
@@ -145,30 +163,40 @@ describe('vigil dev (virtual time, real loopback)', () => {
       'vigil-dev-one-api-Goroutines-emergency: ALARM → OK',
       'vigil-dev-one-api-down-critical: ALARM → OK',
     ]);
-    expect(notified(run.events, 'alarm')).toEqual([
-      'firing warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
-      'firing critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
-      'firing emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
-      'firing critical vigil-dev-one-api-down-critical → console, ops-slack',
-      'resolved warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
-      'resolved critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
-      'resolved emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
-      'resolved critical vigil-dev-one-api-down-critical → console, ops-slack',
+    // Four pages: the warning, each escalation a minute or so later, and the outage; the breach then clears in
+    // one resolution (the three levels together, with their real durations), the outage in another.
+    const sent = reached(run.events, 'alarm');
+    expect(sent).toHaveLength(8);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        'firing warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+        'firing critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
+        'firing emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
+        'firing critical vigil-dev-one-api-down-critical → console, ops-slack',
+        'resolved emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
+        'resolved critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
+        'resolved warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+        'resolved critical vigil-dev-one-api-down-critical → console, ops-slack',
+      ]),
+    );
+    // The console channel's own rendering, as the deployed webhook prints it to its log: one message each.
+    expect(run.printed.map((text) => text.split('\n').filter((line) => /^\S/.test(line)))).toEqual([
+      ['🟠 FIRING warning: vigil-dev-one-api-Goroutines-warning'],
+      ['🔴 FIRING critical: vigil-dev-one-api-Goroutines-critical'],
+      ['🚨 FIRING emergency: vigil-dev-one-api-Goroutines-emergency'],
+      ['🔴 FIRING critical: vigil-dev-one-api-down-critical'],
+      [
+        '✅ 3 resolved',
+        '✅ RESOLVED emergency: vigil-dev-one-api-Goroutines-emergency',
+        '✅ RESOLVED critical: vigil-dev-one-api-Goroutines-critical',
+        '✅ RESOLVED warning: vigil-dev-one-api-Goroutines-warning',
+      ],
+      ['✅ RESOLVED critical: vigil-dev-one-api-down-critical'],
     ]);
-    // The console channel's own rendering, as the deployed webhook prints it to its log.
-    expect(run.printed.map((text) => text.split('\n')[0])).toEqual([
-      '🟠 FIRING warning: vigil-dev-one-api-Goroutines-warning',
-      '🔴 FIRING critical: vigil-dev-one-api-Goroutines-critical',
-      '🚨 FIRING emergency: vigil-dev-one-api-Goroutines-emergency',
-      '🔴 FIRING critical: vigil-dev-one-api-down-critical',
-      '✅ RESOLVED warning: vigil-dev-one-api-Goroutines-warning',
-      '✅ RESOLVED critical: vigil-dev-one-api-Goroutines-critical',
-      '✅ RESOLVED emergency: vigil-dev-one-api-Goroutines-emergency',
-      '✅ RESOLVED critical: vigil-dev-one-api-down-critical',
-    ]);
+    expect(run.printed[4]).not.toMatch(/after 0s/);
     expect(run.printed[0]).toContain('OK → ALARM · cloudwatch');
-    // Slack got the same eight notifications, and accepted every one (the fake checks Slack's limits).
-    expect(slack.requests).toHaveLength(8);
+    // Slack got the same six messages, and accepted every one (the fake checks Slack's limits).
+    expect(slack.requests).toHaveLength(6);
     expect(JSON.stringify(slack.requests[2]?.json)).toContain('vigil-dev-one-api-Goroutines-emergency');
     // New alarms settling to OK at start-up are shown but not notified.
     const silent = run.events.filter((event) => event.kind === 'transition' && !event.published);
@@ -263,7 +291,7 @@ describe('vigil dev (virtual time, real loopback)', () => {
 
   it('story: stopped 25 s while the warning fired, restarted recovered: the stall to alerts.meta, the warning resolves', async () => {
     const demoPort = await freePort();
-    const config = devConfig(demoPort, 'alerts:\n  meta: [console]\n');
+    const config = devConfig(demoPort, '  meta: [console]\n');
     // About 80 s into the cycle the warning is firing; the restarted demo begins a new, calm cycle.
     const { first, second, slackRequests } = await stopAndRestart(config, demoPort, {
       rounds: 16,

@@ -199,11 +199,34 @@ describe('the packaged CloudFormation template', () => {
       Environment: { Variables: { VIGIL_STATE_BUCKET: expect.anything() } },
     });
     const schedules = ofType('AWS::Scheduler::Schedule');
-    expect(schedules).toHaveLength(1);
-    expect(schedules[0]![1].Properties).toMatchObject({
+    expect(schedules.map(([id]) => id).sort()).toEqual([
+      'ProbeSchedulerSchedule1',
+      'SweepSchedulerSchedule1',
+    ]);
+    expect(template.Resources.ProbeSchedulerSchedule1?.Properties).toMatchObject({
       ScheduleExpression: 'rate(1 minute)',
       Target: { RoleArn: { 'Fn::GetAtt': ['VigilProbeSchedulerRole', 'Arn'] } },
     });
+  });
+
+  it('runs the sweep every minute through its own scheduler role, with the state table and the DLQ', () => {
+    expect(template.Resources.SweepSchedulerSchedule1?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Target: {
+        Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['VigilSweepSchedulerRole', 'Arn'] },
+      },
+    });
+    const table = template.Resources.VigilAlertStateTable?.Properties as { TableName: string } | undefined;
+    expect(template.Resources.VigilAlertStateTable?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    for (const fn of ['WebhookLambdaFunction', 'SweepLambdaFunction']) {
+      expect(template.Resources[fn]?.Properties).toMatchObject({
+        Environment: { Variables: { VIGIL_ALERT_STATE_TABLE: table?.TableName } },
+      });
+    }
   });
 
   it('uses least-privilege roles: no shared role, namespace-bound metrics, DLQ-only SQS, scoped SNS and SSM', () => {

@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { main } from '../../functions/cli/main';
 import { clearSecretCache } from '../../functions/config/secrets';
 import { webhookHandler } from '../../functions/webhook/handler';
@@ -23,9 +24,12 @@ import {
   startWebhookFake,
   type TelegramFake,
 } from '../fakes/vendors';
+import { type Dynalite, startDynalite } from '../helpers/dynalite';
 import { captureIo } from '../helpers/io';
 
 const FIXTURES = join(__dirname, '../fixtures/alerts');
+/** Slack and Telegram allow one message a second: a resolution right after its firing waits that long. */
+const ONE_SECOND_BUDGET_MS = 1_100;
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pager';
 const SECRETS = {
   WEBHOOK_TOKEN: 'intake-token-7c1e99d2',
@@ -47,6 +51,7 @@ let dead: string;
 let queueUrl: string;
 let restoreEnv: () => void;
 let dir: string;
+let dynalite: Dynalite;
 
 function channelsYaml(brokenUrl: string) {
   return `channels:
@@ -79,7 +84,8 @@ function writeConfig(name: string, brokenUrl: string, routes: string) {
   const file = join(dir, name);
   writeFileSync(
     file,
-    `webhook:\n  token: "\${env:WEBHOOK_TOKEN}"\n${channelsYaml(brokenUrl)}routes:\n${routes}`,
+    // groupWait 0: each event is sent at once (the group wait has its own stories in test/unit/state).
+    `webhook:\n  token: "\${env:WEBHOOK_TOKEN}"\nalerts: { groupWait: 0 }\n${channelsYaml(brokenUrl)}routes:\n${routes}`,
   );
   return file;
 }
@@ -117,10 +123,13 @@ beforeAll(async () => {
     startFeishuFake({ secret: SECRETS.FEISHU_SECRET, perSecond: 1000, perMinute: 1000 }),
   ]);
   sns = await startFakeSns({ topics: [TOPIC] });
+  dynalite = await startDynalite();
   sqs = await startFakeSqs({ queues: ['vigil-dlq'] });
   queueUrl = sqs.queueUrl('vigil-dlq');
   dead = await closedOrigin();
-  restoreEnv = setFakeAwsEnv({ SNS: sns.url, SQS: sqs.url });
+  restoreEnv = setFakeAwsEnv({ SNS: sns.url, SQS: sqs.url, DYNAMODB: dynalite.url });
+  // The alert state in DynamoDB, as deployed (a fresh table per test where a test needs a clean slate).
+  process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
   // By name, as serverless.yml passes it: the handler looks the URL up with GetQueueUrl when it needs it.
   Object.assign(process.env, SECRETS, { VIGIL_DLQ_NAME: 'vigil-dlq' });
   dir = mkdtempSync(join(tmpdir(), 'vigil-webhook-'));
@@ -133,10 +142,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(
-    [slack, discord, teams, telegram, hook, wecom, dingtalk, feishu, sns, sqs].map((fake) => fake.close()),
+    [slack, discord, teams, telegram, hook, wecom, dingtalk, feishu, sns, sqs, dynalite].map((fake) =>
+      fake.close(),
+    ),
   );
   restoreEnv();
-  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_NAME', 'VIGIL_CONFIG']) delete process.env[name];
+  for (const name of [...Object.keys(SECRETS), 'VIGIL_DLQ_NAME', 'VIGIL_CONFIG', 'VIGIL_ALERT_STATE_TABLE'])
+    delete process.env[name];
   clearSecretCache();
 });
 
@@ -153,18 +165,42 @@ describe('webhook Lambda: AWS events', () => {
   it.each(eventFixtures)(
     '%s reaches every channel type as one accepted message (or is skipped with a reason)',
     async (file) => {
+      process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
       const event = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
       const before = requestCounts();
       const result = (await webhookHandler(event, context())) as {
         alerts: number;
         rejected?: string;
         deadLettered: number;
+        firing?: number;
+        'not-a-resolution'?: number;
       };
       expect(result.rejected).toBeUndefined();
       expect(result.deadLettered).toBe(0);
+      // On a clean state a firing is a page; a resolution of nothing notified is not announced.
+      const sent = (result.firing ?? 0) > 0 ? 1 : 0;
+      if (result.alerts > 0 && sent === 0) expect(result['not-a-resolution']).toBe(result.alerts);
       const after = requestCounts();
       for (const channel of ALL)
-        expect([channel, after[channel]! - before[channel]!]).toEqual([channel, result.alerts > 0 ? 1 : 0]);
+        expect([channel, after[channel]! - before[channel]!]).toEqual([channel, sent]);
+    },
+  );
+
+  it.each(eventFixtures.filter((file) => /-ok\.json$/.test(file) && !file.includes('created')))(
+    '%s resolves its firing on every channel once the firing was notified',
+    async (file) => {
+      process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
+      const ok = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+      const firing = JSON.parse(
+        JSON.stringify(ok).replaceAll('"OK"', '"ALARM"').replaceAll('\\"OK\\"', '\\"ALARM\\"'),
+      );
+      await webhookHandler(firing, context());
+      await sleep(ONE_SECOND_BUDGET_MS);
+      const before = requestCounts();
+      const result = (await webhookHandler(ok, context())) as { resolved?: number };
+      expect(result.resolved).toBe(1);
+      const after = requestCounts();
+      for (const channel of ALL) expect([channel, after[channel]! - before[channel]!]).toEqual([channel, 1]);
     },
   );
 
@@ -218,11 +254,17 @@ describe('webhook Lambda: HTTP intake (Function URL)', () => {
     'generic.json',
     'generic-resolved.json',
   ])('%s is accepted and delivered to every channel', async (file) => {
+    process.env.VIGIL_ALERT_STATE_TABLE = await dynalite.createTable();
+    const text = readFileSync(join(FIXTURES, file), 'utf8');
+    if (file.includes('resolved')) {
+      // A resolution is announced where its firing was: send the firing first, and let the 1/s budgets of Slack
+      // and Telegram free up.
+      const firing = text.replaceAll('"resolved"', '"firing"').replaceAll('"ok"', '"alerting"');
+      await webhookHandler(httpEvent(firing, auth), context());
+      await sleep(ONE_SECOND_BUDGET_MS);
+    }
     const before = requestCounts();
-    const response = (await webhookHandler(
-      httpEvent(readFileSync(join(FIXTURES, file), 'utf8'), auth),
-      context(),
-    )) as {
+    const response = (await webhookHandler(httpEvent(text, auth), context())) as {
       statusCode: number;
       body: string;
     };

@@ -1,8 +1,8 @@
 import { DEFAULT_CYCLE_MS, DEFAULT_DEMO_PORT } from '../../../examples/demo-service/server';
-import { intakeWarnings } from '../../alerts/http';
 import { formatDuration, parseDuration } from '../../config/units';
 import { DEFAULT_INTERVAL_MS, DEFAULT_STATE_DIR, MIN_INTERVAL_MS, startDev } from '../../dev/run';
 import { createView } from '../../dev/view';
+import { intakeWarnings } from '../../intake/auth';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';

@@ -1,8 +1,10 @@
 import { type Alert, SEVERITIES, type Severity } from '../../alerts/types';
 import { resolveChannel } from '../../channels/schema';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
-import { productionDispatchDeps } from '../../dispatch/deps';
-import { deliverRouted } from '../../dispatch/dispatch';
+import { keepDeadLetters } from '../../deadletter/keep';
+import { deadlineIn } from '../../deadline';
+import { productionDeliverDeps } from '../../webhook/deps';
+import { deliverRouted } from '../../webhook/dispatch';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -87,12 +89,13 @@ Exit 0 when the channel accepted it, 1 when it failed, 2 on a bad config or usag
       );
     }
     const alert = sampleAlert(severity, values.resolved ? 'resolved' : 'firing', new Date());
-    const deps = productionDispatchDeps({
-      deadline: Date.now() + NOTIFY_TEST_BUDGET_MS,
-      deadLetters: fileDeadLetterStore(),
-      write: (text) => write(io.stdout, text),
+    const deliver = productionDeliverDeps({
+      deadline: deadlineIn(NOTIFY_TEST_BUDGET_MS),
+      // With --json, stdout carries exactly one JSON document: the console channel prints to stderr.
+      write: (text) => write(values.json ? io.stderr : io.stdout, text),
     });
-    const { outcomes } = await deliverRouted(new Map([[values.channel, [alert]]]), config.channels, deps);
+    const outcomes = await deliverRouted(new Map([[values.channel, [alert]]]), config.channels, { deliver });
+    await keepDeadLetters(outcomes, fileDeadLetterStore(), new Date());
     const outcome = outcomes[0]!;
     if (values.json)
       write(

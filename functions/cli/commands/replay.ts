@@ -1,7 +1,8 @@
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { replayDeadLetters } from '../../deadletter/replay';
 import { queueRef, sqsDeadLetterStore } from '../../deadletter/sqs';
-import { productionDispatchDeps } from '../../dispatch/deps';
+import { deadlineIn } from '../../deadline';
+import { productionDeliverDeps } from '../../webhook/deps';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, table } from '../format';
 import { loadCommandConfig } from './shared';
@@ -43,16 +44,20 @@ Exit 0 when every replayed letter was delivered, 1 when some failed again, 2 on 
     const store = queue
       ? sqsDeadLetterStore(queueRef(queue))
       : fileDeadLetterStore(values.file ?? DEFAULT_DEAD_LETTER_FILE);
-    const deps = productionDispatchDeps({
-      deadline: Date.now() + REPLAY_BUDGET_MS,
-      deadLetters: store,
-      write: (text) => write(io.stdout, text),
+    const deliver = productionDeliverDeps({
+      deadline: deadlineIn(REPLAY_BUDGET_MS),
+      write: (text) => write(values.json ? io.stderr : io.stdout, text),
     });
-    const report = await replayDeadLetters(store, config.channels, deps, {
-      max,
-      dryRun: Boolean(values['dry-run']),
-      ...(values.channel ? { channel: values.channel } : {}),
-    });
+    const report = await replayDeadLetters(
+      store,
+      config.channels,
+      { deliver },
+      {
+        max,
+        dryRun: Boolean(values['dry-run']),
+        ...(values.channel ? { channel: values.channel } : {}),
+      },
+    );
     if (values.json) write(io.stdout, JSON.stringify(report, null, 2));
     else {
       const paint = colourer(io.stdout, io.env);

@@ -1,5 +1,6 @@
 import { deployWarnings, infraIssues } from '../../../infra/issues';
 import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
+import { routingWarnings } from '../../routing/routes';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
 import { colourer } from '../format';
 import { DEFAULT_REGION, DEFAULT_STAGE } from './infra';
@@ -27,7 +28,13 @@ Exit 0 when valid (warnings or not), 2 when not.`,
         region: io.env.AWS_REGION ?? DEFAULT_REGION,
       });
       if (deployIssues.length > 0) throw new ConfigError(file, deployIssues);
-      const warnings = deployWarnings(config);
+      const warnings = [
+        ...deployWarnings(config),
+        ...routingWarnings(config.routes, config.alerts.fallback).map((text) => ({
+          path: 'routes',
+          message: text.replace(/^routes: /, ''),
+        })),
+      ];
       const summary = {
         valid: true,
         file,

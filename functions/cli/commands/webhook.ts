@@ -1,6 +1,10 @@
-import { intakeWarnings } from '../../alerts/http';
+import { SecretError } from '../../config/secrets';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
-import { INTAKE_PATH, startWebhookServer } from '../../dispatch/server';
+import { intakeWarnings } from '../../intake/auth';
+import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
+import { redact } from '../../logging/redact';
+import { routingWarnings } from '../../routing/routes';
+import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -18,16 +22,25 @@ export function parsePort(text: string | undefined, fallback: number): number {
 export const webhook: Command = {
   name: 'webhook',
   summary: 'serve the webhook HTTP intake locally (`vigil webhook serve`)',
-  usage: `Usage: vigil webhook serve [--config FILE] [--port ${DEFAULT_WEBHOOK_PORT}] [--dead-letters FILE]
+  usage: `Usage: vigil webhook serve [--config FILE] [--port ${DEFAULT_WEBHOOK_PORT}] [--dead-letters FILE] [--state FILE]
 
 Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertmanager (webhook_configs url
 http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
 (webhook.token / webhook.hmacSecret), routed and delivered to the configured channels. Failed deliveries are
-kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. Ctrl-C stops it.`,
+kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. The alert state (dedup,
+inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several processes may
+share; the sweep that sends reminders and queued alerts runs every minute. Ctrl-C stops it.
+
+Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset \${env:…} webhook token included).`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { ...CONFIG_OPTION, port: { type: 'string', short: 'p' }, 'dead-letters': { type: 'string' } },
+      {
+        ...CONFIG_OPTION,
+        port: { type: 'string', short: 'p' },
+        'dead-letters': { type: 'string' },
+        state: { type: 'string' },
+      },
       true,
     );
     if (positionals[0] !== 'serve' || positionals.length > 1)
@@ -36,21 +49,47 @@ kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\
     const config = loadCommandConfig(values.config, io);
     if (typeof config === 'number') return config;
     const paint = colourer(io.stderr, io.env);
-    for (const warning of intakeWarnings(config.webhook))
+    for (const warning of [
+      ...intakeWarnings(config.webhook),
+      ...routingWarnings(config.routes, config.alerts.fallback),
+    ])
       write(io.stderr, paint('yellow', `warning: ${warning}`));
     const deadLetters = fileDeadLetterStore(values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE);
-    const server = await startWebhookServer({
-      config,
-      deadLetters,
-      port,
-      write: (text) => write(io.stdout, text),
-      onResult: (result) => {
-        if (result.kind !== 'http') return;
-        const status = result.response.statusCode;
-        const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
-        write(io.stderr, status >= 400 ? paint('yellow', line) : line);
-      },
-    });
+    const state = sqliteStateStore(values.state ?? DEFAULT_ALERT_STATE_FILE);
+    let server: WebhookServer;
+    try {
+      server = await startWebhookServer({
+        config,
+        deadLetters,
+        state,
+        port,
+        write: (text) => write(io.stdout, text),
+        onResult: (result) => {
+          if (result.kind !== 'http') return;
+          const status = result.response.statusCode;
+          const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
+          write(io.stderr, status >= 400 ? paint('yellow', line) : line);
+        },
+        sweep: {
+          onReport: (report) => {
+            const sent = report.outcomes.filter((outcome) => outcome.ok).length;
+            if (sent > 0 || report.reminders > 0)
+              write(
+                io.stderr,
+                `${new Date().toISOString()} sweep: ${report.reminders} reminder(s), ${sent} message(s)`,
+              );
+          },
+        },
+        onError: (error) => write(io.stderr, paint('red', `error: ${redact(error.message)}`)),
+      });
+    } catch (error) {
+      await state.close();
+      if (error instanceof SecretError) {
+        write(io.stderr, paint('red', `error: webhook credentials: ${error.message}`));
+        return EXIT.usage;
+      }
+      throw error;
+    }
     write(
       io.stderr,
       `vigil webhook listening on ${server.url}${INTAKE_PATH} (dead letters: ${deadLetters.description})`,
@@ -65,6 +104,7 @@ kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await state.close();
     return EXIT.ok;
   },
 };

@@ -1,7 +1,7 @@
-import { classifyEvent } from '../../../functions/alerts/detect';
 import { labelsFingerprint, sourceFingerprint } from '../../../functions/alerts/fingerprint';
 import type { Alert } from '../../../functions/alerts/types';
-import { alertsOf, FIRING_RESOLVED_PAIRS, NOW, pairOf } from './support';
+import { classifyEvent } from '../../../functions/intake/detect';
+import { alertsOf, FIRING_RESOLVED_PAIRS, NOW, pairOf } from '../intake/support';
 
 describe('fingerprints', () => {
   it.each(FIRING_RESOLVED_PAIRS)(

@@ -6,9 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../../../functions/alerts/types';
-import type { DeliverDeps } from '../../../functions/channels/deliver';
-import { fetchHttp } from '../../../functions/channels/http';
 import { DeliveryError, type SendDeps } from '../../../functions/channels/types';
+import { deadlineAt } from '../../../functions/deadline';
+import type { DeliverDeps } from '../../../functions/notify/deliver';
+import { fetchHttp } from '../../../functions/notify/post';
 
 export const NOW = new Date('2026-08-23T04:27:00.000Z');
 
@@ -202,14 +203,18 @@ export function sendDeps(overrides: Partial<SendDeps> = {}): SendDeps {
 }
 
 /** Deps for sendWithRetry / deliverAll on `clock`: real fetch, jitter fixed at 0.5, the deadline a minute on. */
-export function retryDeps(clock = fakeClock(), overrides: Partial<DeliverDeps> = {}): DeliverDeps {
+export function retryDeps(
+  clock = fakeClock(),
+  overrides: Partial<Omit<DeliverDeps, 'deadline'>> & { deadline?: number } = {},
+): DeliverDeps {
+  const { deadline = NOW.getTime() + 60_000, ...rest } = overrides;
   return {
     http: fetchHttp,
     now: clock.now,
     sleep: clock.sleep,
     random: () => 0.5,
-    deadline: NOW.getTime() + 60_000,
-    ...overrides,
+    deadline: deadlineAt(deadline, () => clock.now().getTime()),
+    ...rest,
   };
 }
 

@@ -6,10 +6,10 @@
 import type { Alert } from '../../../functions/alerts/types';
 import { CONSOLE_TEXT_MAX_CHARS, console as consoleChannel } from '../../../functions/channels/console';
 import { discord } from '../../../functions/channels/discord';
+import { webhook } from '../../../functions/channels/generic-webhook';
 import { slack } from '../../../functions/channels/slack';
 import { teams } from '../../../functions/channels/teams';
 import { telegram } from '../../../functions/channels/telegram';
-import { webhook } from '../../../functions/channels/webhook';
 import {
   codePoints,
   discordProblems,

@@ -2,14 +2,15 @@
  * send + classify + sendWithRetry of the Slack, Discord, Teams, Telegram and webhook channels against loopback fakes
  * that behave like the vendors. Waits are asserted through the injected sleep, never by wall time.
  */
-import { sendWithRetry } from '../../../functions/channels/deliver';
+
 import { discord } from '../../../functions/channels/discord';
+import { webhook } from '../../../functions/channels/generic-webhook';
 import type { ChannelConfig } from '../../../functions/channels/registry';
 import { slack } from '../../../functions/channels/slack';
 import { teams } from '../../../functions/channels/teams';
 import { telegram } from '../../../functions/channels/telegram';
 import type { ChannelModule } from '../../../functions/channels/types';
-import { webhook } from '../../../functions/channels/webhook';
+import { sendWithRetry } from '../../../functions/notify/retry';
 import {
   type ChatFake,
   startDiscordFake,

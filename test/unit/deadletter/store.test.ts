@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../../../functions/alerts/types';
-import { fileDeadLetterStore } from '../../../functions/deadletter/file';
+import { FILE_CLAIM_MS, fileDeadLetterStore } from '../../../functions/deadletter/file';
 import { fitLetter } from '../../../functions/deadletter/sqs';
 import { DEAD_LETTER_VERSION, type DeadLetter, parseDeadLetter } from '../../../functions/deadletter/types';
 
@@ -39,17 +39,22 @@ function letter(id: string, alerts: Alert[], channel = 'ops-slack'): DeadLetter 
 describe('file dead-letter store', () => {
   const file = () => join(mkdtempSync(join(tmpdir(), 'vigil-dlq-')), 'nested', 'dead-letters.jsonl');
 
-  it('appends, lists, removes and requeues letters', async () => {
+  it('appends, lists (claiming, like SQS), removes and requeues letters', async () => {
     const path = file();
-    const store = fileDeadLetterStore(path);
+    const clock = { now: Date.parse('2026-11-22T00:00:00Z') };
+    const store = fileDeadLetterStore(path, () => clock.now);
     await store.put([letter('a', [alert('A')]), letter('b', [alert('B')])]);
     await store.put([letter('c', [alert('C')])]);
     expect((await store.list(10)).map((s) => s.letter.id)).toEqual(['a', 'b', 'c']);
-    expect((await store.list(2)).map((s) => s.letter.id)).toEqual(['a', 'b']);
+    // Listed letters are held by that replayer until their claim passes.
+    expect(await store.list(2)).toEqual([]);
+    clock.now += FILE_CLAIM_MS + 1;
+    const two = await store.list(2);
+    expect(two.map((s) => s.letter.id)).toEqual(['a', 'b']);
 
-    await store.remove(['b']);
-    const [first] = await store.list(1);
-    await store.requeue(first!, { ...first!.letter, replays: 1 });
+    await store.remove([two[1]!.handle]);
+    await store.requeue(two[0]!, { ...two[0]!.letter, replays: 1 });
+    clock.now += FILE_CLAIM_MS + 1;
     const left = await store.list(10);
     expect(left.map((s) => [s.letter.id, s.letter.replays])).toEqual([
       ['c', 0],
@@ -63,8 +68,10 @@ describe('file dead-letter store', () => {
     await store.put([letter('a', [alert('A')])]);
     writeFileSync(path, `${readFileSync(path, 'utf8')}not json at all\n`);
     expect((await store.list(10)).map((s) => s.letter.id)).toEqual(['a']);
-    await store.remove(['a']);
-    expect(readFileSync(path, 'utf8')).toBe('not json at all\n');
+    const [only] = await fileDeadLetterStore(path, () => Date.now() + FILE_CLAIM_MS + 1).list(10);
+    await store.remove([only!.handle]);
+    expect(await fileDeadLetterStore(path, () => Date.now() + FILE_CLAIM_MS + 1).list(10)).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toContain('not json at all\n');
   });
 
   it('lists nothing when the file does not exist yet', async () => {

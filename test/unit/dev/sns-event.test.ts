@@ -1,6 +1,5 @@
 import type { AlarmDefinition } from '../../../functions/alarms/definitions';
 import { AlarmEvaluator } from '../../../functions/alarms/evaluate';
-import { classifyEvent } from '../../../functions/alerts/detect';
 import type { Alert } from '../../../functions/alerts/types';
 import { parseConfig } from '../../../functions/config/load';
 import { type LocalTransition, localAlarmDefinitions } from '../../../functions/dev/alarms';
@@ -14,6 +13,7 @@ import {
   snsAlarmMessage,
   snsSubject,
 } from '../../../functions/dev/sns-event';
+import { classifyEvent } from '../../../functions/intake/detect';
 
 const CONFIG = parseConfig(`
 targets:

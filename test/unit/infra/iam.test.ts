@@ -1,6 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${ssm:..} are vigil's secret placeholders, not templates
 import { parseConfig } from '../../../functions/config/load';
-import { probeRole, probeSchedulerRole, snsTopicArns, webhookRole } from '../../../infra/iam';
+import {
+  probeRole,
+  probeSchedulerRole,
+  snsTopicArns,
+  sweepRole,
+  sweepSchedulerRole,
+  webhookRole,
+} from '../../../infra/iam';
 import { statementsOf } from './helpers';
 
 const base = `
@@ -151,5 +158,36 @@ describe('least-privilege IAM', () => {
         },
       ],
     });
+  });
+
+  it.each([
+    ['webhook', () => webhookRole(withChannels)],
+    ['sweep', () => sweepRole(withChannels)],
+  ])(
+    'lets the %s read and write the alert state table only, with the item operations the store makes',
+    (_name, make) => {
+      const dynamo = statementsOf(make()).filter((statement) =>
+        String(statement.Action).includes('dynamodb:'),
+      );
+      expect(dynamo).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+          Resource: { 'Fn::GetAtt': ['VigilAlertStateTable', 'Arn'] },
+        }),
+      ]);
+    },
+  );
+
+  it('gives the probe no access to the alert state', () => {
+    expect(JSON.stringify(probeRole(withChannels))).not.toContain('dynamodb');
+  });
+
+  it('lets the sweep scheduler invoke the sweep function and nothing else', () => {
+    expect(statementsOf(sweepSchedulerRole())).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+      }),
+    ]);
   });
 });

@@ -245,7 +245,7 @@ describe('generated resources', () => {
   it('passes the resource specification on its own (references into osls resources aside)', () => {
     const problems = validateTemplate(template);
     const outside =
-      /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup|MetaLogGroup)"/;
+      /"(ProbeLambdaFunction|WebhookLambdaFunction|SweepLambdaFunction|ProbeLogGroup|WebhookLogGroup|SweepLogGroup|MetaLogGroup)"/;
     expect(problems.filter((problem) => !outside.test(problem.message))).toEqual([]);
   });
 });
