@@ -51,9 +51,10 @@ export async function metaHandler(event: unknown, context: Pick<Context, 'getRem
     if (outcome.ok) logger.info('notification sent', { channel: outcome.channel, alerts: outcome.alerts });
     else logger.error('notification failed', { channel: outcome.channel, error: outcome.error });
   }
-  const unrouted = report?.unrouted ?? [];
+  // Unrouted alerts went to the fallback; unless the config chose that fallback, it is the console (the log):
+  // nobody would hear about vigil's own trouble, as bad as a failed delivery.
+  const unrouted = config.alerts.fallback === undefined ? (report?.unrouted ?? []) : [];
   if (unrouted.length > 0) {
-    // Nobody would hear about vigil's own trouble: as bad as a failed delivery.
     logger.error('alerts matched no route', { alerts: unrouted.map((alert) => alert.name) });
     throw new MetaDeliveryError(
       `${unrouted.map((alert) => alert.name).join(', ')} matched no route: set alerts.meta to the channels that should hear about vigil itself`,

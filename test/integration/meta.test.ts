@@ -37,6 +37,7 @@ afterAll(async () => {
   restoreEnv();
   delete process.env.VIGIL_DLQ_NAME;
   delete process.env.VIGIL_CONFIG;
+  delete process.env.VIGIL_ALERT_STATE_FILE;
   clearSecretCache();
 });
 
@@ -77,6 +78,8 @@ async function metaWith(extra: string) {
   const text = configText(extra);
   writeFileSync(file, text);
   process.env.VIGIL_CONFIG = file;
+  // A fresh alert state per handler: the same "probe stalled" firing twice into one state is a duplicate.
+  process.env.VIGIL_ALERT_STATE_FILE = file.replace(/\.yml$/, '.db');
   let module: typeof import('../../functions/meta/handler') | undefined;
   jest.isolateModules(() => {
     module = require('../../functions/meta/handler');
@@ -134,6 +137,7 @@ describe('NotificationsFailed: the alarm watches the metric the webhook emits', 
     const file = join(dir, 'webhook.yml');
     writeFileSync(file, text);
     process.env.VIGIL_CONFIG = file;
+    process.env.VIGIL_ALERT_STATE_FILE = join(dir, 'webhook.db');
     let webhook: typeof import('../../functions/webhook/handler') | undefined;
     jest.isolateModules(() => {
       webhook = require('../../functions/webhook/handler');
