@@ -416,7 +416,10 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
       }),
     },
   ];
-  const maxSeries = Math.min(target.maxSeries ?? config.probe.maxSeries, WIDGET_MAX_METRICS);
+  const maxSeries = Math.min(
+    ('maxSeries' in target ? target.maxSeries : undefined) ?? config.probe.maxSeries,
+    WIDGET_MAX_METRICS,
+  );
   for (const metric of target.metrics) {
     const stat = widgetStatistic(metric);
     const series = seriesOf(target, metric);

@@ -105,11 +105,15 @@ function* candidates(result: ProbeResult): Generator<Candidate> {
   if (result.statusCode !== undefined) yield standard(STANDARD_METRICS.statusCode, result.statusCode, 'None');
   if (result.phases) {
     const p = result.phases;
-    yield standard(STANDARD_METRICS.dnsLookup, p.dnsLookupMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.connect, p.connectMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.tlsHandshake, p.tlsHandshakeMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.timeToFirstByte, p.timeToFirstByteMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.transfer, p.transferMs, 'Milliseconds');
+    // Only what the transport measured: a tls probe has no first byte, a dns probe no TLS handshake.
+    const phases = [
+      [STANDARD_METRICS.dnsLookup, p.dnsLookupMs],
+      [STANDARD_METRICS.connect, p.connectMs],
+      [STANDARD_METRICS.tlsHandshake, p.tlsHandshakeMs],
+      [STANDARD_METRICS.timeToFirstByte, p.timeToFirstByteMs],
+      [STANDARD_METRICS.transfer, p.transferMs],
+    ] as const;
+    for (const [name, ms] of phases) if (ms !== undefined) yield standard(name, ms, 'Milliseconds');
   }
   if (result.certExpiryDays !== undefined) {
     yield standard(STANDARD_METRICS.certExpiryDays, result.certExpiryDays, 'None');
