@@ -415,6 +415,38 @@ const targetsSchema = z.array(targetSchema).superRefine(
   { when: () => true },
 );
 
+/** CloudWatch: "Alarms based on metric math expressions can have up to 10 metrics" (one per location). */
+export const MAX_LOCATIONS = 10;
+/** Above this, one invocation's sockets (768 per agent, http.ts) and results no longer fit a worker. */
+const MAX_SHARD_SIZE = 20_000;
+/** AWS region codes: us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1, cn-north-1. */
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Each location once; a quorum needs locations and at most as many of them. */
+function checkLocations(
+  probe: { locations?: string[] | undefined; quorum?: number | undefined },
+  ctx: z.RefinementCtx,
+) {
+  const locations = probe.locations ?? [];
+  locations.forEach((location, index) => {
+    if (locations.indexOf(location) !== index)
+      ctx.addIssue({ code: 'custom', path: ['locations', index], message: `${location} is listed twice` });
+  });
+  if (probe.quorum === undefined) return;
+  if (locations.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: 'a quorum needs probe.locations (several regions)',
+    });
+  else if (probe.quorum > locations.length)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: `quorum (${probe.quorum}) exceeds the ${locations.length} locations`,
+    });
+}
+
 // --- Deployment options read by infra/ (alarms, dashboard, logs); see infra/README.md. ---
 
 /** The "target down" alarm on ProbeSuccess every target gets. */
@@ -506,7 +538,18 @@ export const configSchema = z
         maxBodySize: size.default(DEFAULTS.maxBodyBytes),
         maxRedirects: z.number().int().min(0).max(50).default(DEFAULTS.maxRedirects),
         maxSeries: z.number().int().min(1).max(1000).default(DEFAULTS.maxSeries),
+        /** Targets per Lambda invocation; default derived from the measured per-target cost (fanout/capacity.ts). */
+        shardSize: z.number().int().min(1).max(MAX_SHARD_SIZE).optional(),
+        /** AWS regions that each probe every target; the first is home (alarms, topics, dashboards). */
+        locations: z
+          .array(z.string().regex(REGION_RE, 'use an AWS region code such as us-east-1'))
+          .min(1)
+          .max(MAX_LOCATIONS, `at most ${MAX_LOCATIONS}: a metric-math alarm holds at most 10 metrics`)
+          .optional(),
+        /** Locations that must see a target fail for its down alarm to fire (default: a majority). */
+        quorum: z.number().int().min(1).max(MAX_LOCATIONS).optional(),
       })
+      .superRefine(checkLocations)
       .default({
         timeout: DEFAULTS.timeoutMs,
         concurrency: DEFAULTS.concurrency,
@@ -571,6 +614,14 @@ export const configSchema = z
       asArray(asRecord(config.alerts).meta).forEach((channel, index) => {
         checkChannel(channel, ['alerts', 'meta', index]);
       });
+      if (config.publish === 'emf' && asArray(asRecord(config.probe).locations).length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publish'],
+          message:
+            "emf lands in each location's own region, not the home region the alarms watch: use publish: cloudwatch with probe.locations",
+        });
+      }
     },
     { when: () => true },
   );
