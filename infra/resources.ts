@@ -17,6 +17,7 @@ import { STATE_PREFIX } from '../functions/probing/state';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, join, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
+import { fanoutResources, shardQueueUrl } from './fanout';
 import {
   DEAD_LETTER_QUEUE_ID,
   META_ROLE_ID,
@@ -133,6 +134,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [WEBHOOK_ROLE_ID]: webhookRole(config),
     [META_ROLE_ID]: metaRole(config),
     [PROBE_SCHEDULER_ROLE_ID]: probeSchedulerRole(),
+    ...fanoutResources(config, names.shardQueue),
   };
   for (const definition of [...definitions, ...health])
     Resources[alarmLogicalId(definition)] = alarmResource(definition);
@@ -271,6 +273,7 @@ export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
     alertsTopicArn: ref(ALERTS_TOPIC_ID),
     metaTopicArn: ref(META_TOPIC_ID),
     stateBucket: ref(STATE_BUCKET_ID),
+    shardQueueUrl: shardQueueUrl(config),
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deploymentNames(options).deadLetterQueue,
