@@ -9,20 +9,24 @@
  *   function's memory (1,769 MB = 1 vCPU, per the Lambda docs);
  * - memory: MEASURED.rssMbPerTarget on top of MEASURED.baseRssMb, kept under MEMORY_HEADROOM of the function.
  *
- * The budget is the Lambda's timeout less the publish reserve and the time a worker may wait to be started
- * (SQS_START_ALLOWANCE_MS). Measured by bench/sharded-round.ts (bench/RESULTS.md, "Sharded round").
+ * The budget is the Lambda's timeout less the publish reserve, the time a worker may wait to be started
+ * (SQS_START_ALLOWANCE_MS) and the time it takes to load the whole config at its CPU share. Measured by
+ * bench/sharded-round.ts (bench/RESULTS.md, "Sharded round"): one worker of 1,493 targets alone probes in 30.3 s,
+ * where the slot model predicts 29.9 s (149 hangs × 10 s + 1,344 × ~5 ms loopback, over 50 slots).
  */
 import type { VigilConfig } from '../../config/schema';
 import { PUBLISH_RESERVE_MS, probeTimeoutSeconds } from '../cycle';
 
-/** bench/sharded-round.ts, 2026-12, Intel Xeon 2 vCPU, Node 24: 10,000 loopback targets in worker processes. */
+/** bench/sharded-round.ts, 2026-12, Intel Xeon 2 vCPU, Node 24: 10,000 loopback targets in 7 worker processes. */
 export const MEASURED = {
-  /** CPU per target (fresh connection, plain HTTP, the worker's whole process): user + system. */
-  cpuMsPerTarget: 0.35,
-  /** Peak RSS added per target in a worker (results, sockets, timers). */
-  rssMbPerTarget: 0.09,
-  /** Peak RSS of a worker before its first target (runtime, bundle, SDK clients). */
-  baseRssMb: 95,
+  /** CPU per target of a fresh worker process (load, probe, publish), user + system: 2.25-2.32 ms in two runs. */
+  cpuMsPerTarget: 2.3,
+  /** Peak RSS added per target in a worker (results, sockets, timers, datums): 0.122-0.125 MB. */
+  rssMbPerTarget: 0.125,
+  /** Peak RSS of a worker with one target (runtime, bundle, SDK clients). */
+  baseRssMb: 107,
+  /** Loading and validating the config, per target of the whole config (every worker loads all of it): 1.1 s for 10,000. */
+  configMsPerTarget: 0.11,
 } as const;
 
 /** Planning: the share of targets assumed to hang until their timeout (issue 10's bound). */
@@ -50,15 +54,18 @@ export interface Capacity {
   budgetMs: number;
 }
 
-export function shardCapacity(probe: VigilConfig['probe']): Capacity {
+/** `targets`: how many the whole config has (each worker loads all of them before probing its own). */
+export function shardCapacity(probe: VigilConfig['probe'], targets = 0): Capacity {
+  const cpuShare = PROBE_MEMORY_MB / LAMBDA_MB_PER_VCPU;
+  const loadMs = Math.ceil((targets * MEASURED.configMsPerTarget) / cpuShare);
   const budgetMs =
     probeTimeoutSeconds(probe.schedule) * 1000 -
     PUBLISH_RESERVE_MS -
     SQS_START_ALLOWANCE_MS -
-    RETURN_MARGIN_MS;
+    RETURN_MARGIN_MS -
+    loadMs;
   const slotMs = SLOW_TARGET_SHARE * probe.timeout + (1 - SLOW_TARGET_SHARE) * HEALTHY_PROBE_MS;
   const bySlots = Math.floor((budgetMs * probe.concurrency) / slotMs);
-  const cpuShare = PROBE_MEMORY_MB / LAMBDA_MB_PER_VCPU;
   const byCpu = Math.floor((budgetMs * cpuShare) / MEASURED.cpuMsPerTarget);
   const byMemory = Math.floor(
     (PROBE_MEMORY_MB * MEMORY_HEADROOM - MEASURED.baseRssMb) / MEASURED.rssMbPerTarget,
@@ -68,6 +75,6 @@ export function shardCapacity(probe: VigilConfig['probe']): Capacity {
     ['cpu', byCpu],
     ['memory', byMemory],
   ] as const;
-  const [limitedBy, targets] = limits.reduce((least, each) => (each[1] < least[1] ? each : least));
-  return { targets: Math.max(1, targets), limitedBy, budgetMs };
+  const [limitedBy, fit] = limits.reduce((least, each) => (each[1] < least[1] ? each : least));
+  return { targets: Math.max(1, fit), limitedBy, budgetMs };
 }

@@ -38,9 +38,12 @@ export interface ProcessStats {
 
 export type ProcessOutcome = ShardOutcome & { process: ProcessStats };
 
+/** Starts the one stdout line of a worker process that carries its outcome (worker-main.ts). */
+export const OUTCOME_PREFIX = 'vigil-shard-outcome ';
+
 /**
  * Runs each shard in its own process: `node <execArgv> <entry> <config> <message JSON>` (worker-main.ts prints
- * one JSON line). A process that dies or prints no outcome is a failed dispatch for its shard, not a lost one.
+ * one OUTCOME_PREFIX line). A process that dies or prints no outcome is a failed dispatch for its shard, not a lost one.
  */
 export function childProcessDispatch(options: {
   entry: string;
@@ -70,9 +73,9 @@ export function childProcessDispatch(options: {
               stderr += chunk;
             });
             child.on('close', (code) => {
-              const line = stdout.trim().split('\n').pop() ?? '';
+              const line = stdout.split('\n').find((each) => each.startsWith(OUTCOME_PREFIX)) ?? '';
               try {
-                const outcome = JSON.parse(line) as ProcessOutcome;
+                const outcome = JSON.parse(line.slice(OUTCOME_PREFIX.length)) as ProcessOutcome;
                 outcomes.push(outcome);
                 options.onOutcome?.(outcome);
               } catch {

@@ -48,7 +48,7 @@ function keyOf(name: string): bigint {
 }
 
 export function planShards(config: Pick<VigilConfig, 'probe' | 'targets'>): ShardPlan {
-  const measured = shardCapacity(config.probe);
+  const measured = shardCapacity(config.probe, config.targets.length);
   const size = config.probe.shardSize ?? measured.targets;
   const capacity = { ...measured, targets: size, configured: config.probe.shardSize !== undefined };
   const names = config.targets.map((target) => target.name);

@@ -8,6 +8,7 @@ import { isMainThread } from 'node:worker_threads';
 import { loadConfig } from '../../config/load';
 import { cloudWatchPublisher } from '../cycle';
 import { stateObjects } from '../state';
+import { OUTCOME_PREFIX } from './local';
 import { parseShardMessage, runShard } from './worker';
 
 // The inspection pool's worker threads load this bundle too: only the main thread works the shard.
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     leases: stateObjects(process.env, process.env.VIGIL_STATE_DIR ?? '.vigil'),
     holder: `pid-${process.pid}`,
     deadline: Date.now() + 15 * 60_000,
-    publisher: cloudWatchPublisher(config),
+    // stdout carries the outcome line: EMF fallback lines go to stderr here (in Lambda, stdout is the log).
+    publisher: cloudWatchPublisher(config, { writeLine: (line) => process.stderr.write(`${line}\n`) }),
     ...(process.env.VIGIL_PROBE_NAME ? { heartbeat: { probe: process.env.VIGIL_PROBE_NAME } } : {}),
   });
   const usage = process.resourceUsage();
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
           },
         }
       : outcome;
-  process.stdout.write(`${JSON.stringify({ ...slim, process: stats })}\n`);
-  // Keep-alive sockets and SDK clients would hold the process open.
-  process.exit(0);
+  // Keep-alive sockets and SDK clients would hold the process open: exit once the line is out.
+  process.stdout.write(`${OUTCOME_PREFIX}${JSON.stringify({ ...slim, process: stats })}\n`, () =>
+    process.exit(0),
+  );
 }
