@@ -51,7 +51,7 @@ export const STATE_EXPIRY_DAYS = 7;
 
 const ALERTS_TOPIC_POLICY_ID = 'VigilAlertsTopicPolicy';
 const META_TOPIC_POLICY_ID = 'VigilMetaTopicPolicy';
-const STATE_BUCKET_POLICY_ID = 'VigilStateBucketPolicy';
+export const STATE_BUCKET_POLICY_ID = 'VigilStateBucketPolicy';
 const ACCOUNT_ALARMS_RULE_ID = 'VigilAccountAlarmsRule';
 const ACCOUNT_ALARMS_PERMISSION_ID = 'VigilAccountAlarmsPermission';
 
@@ -172,7 +172,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
  * unversioned (every round overwrites its shard; versions would only cost storage), old objects expired. Named by
  * CloudFormation, and kept when the stack is deleted (a non-empty bucket cannot be deleted; its objects expire).
  */
-function stateBucket(): CfnResource {
+export function stateBucket(): CfnResource {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
@@ -206,7 +206,7 @@ function stateBucket(): CfnResource {
 }
 
 /** Refuses any request to the state bucket that does not use TLS. */
-function stateBucketPolicy(): CfnResource {
+export function stateBucketPolicy(): CfnResource {
   return {
     Type: 'AWS::S3::BucketPolicy',
     Properties: {

@@ -46,9 +46,10 @@ function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   TOKEN_RE.lastIndex = 0;
   while (TOKEN_RE.lastIndex < source.length) {
-    const at = TOKEN_RE.lastIndex;
     const match = TOKEN_RE.exec(source);
     if (!match) break;
+    // Where the token itself starts, past the whitespace the pattern skipped.
+    const at = TOKEN_RE.lastIndex - match[0].trimStart().length;
     const [, number, id, name, string, punct] = match;
     if (number !== undefined) tokens.push({ kind: 'number', text: number, at });
     else if (id !== undefined) tokens.push({ kind: 'id', text: id, at });
