@@ -73,6 +73,8 @@ export function planShards(config: Pick<VigilConfig, 'probe' | 'targets'>): Shar
 
 function assign(keys: readonly bigint[], count: number): number[][] {
   const buckets: number[][] = Array.from({ length: count }, () => []);
-  keys.forEach((key, index) => buckets[count === 1 ? 0 : jumpHash(key, count)]?.push(index));
+  keys.forEach((key, index) => {
+    buckets[count === 1 ? 0 : jumpHash(key, count)]?.push(index);
+  });
   return buckets;
 }

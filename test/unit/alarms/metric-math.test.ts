@@ -144,7 +144,11 @@ describe('quorum down alarm', () => {
       'locations: [us-east-1, us-east-1]',
       'probe.locations[1] (line 1): us-east-1 is listed twice',
     ],
-    ['not a region', 'locations: [mars-1]', 'probe.locations[0] (line 1): use an AWS region code such as us-east-1'],
+    [
+      'not a region',
+      'locations: [mars-1]',
+      'probe.locations[0] (line 1): use an AWS region code such as us-east-1',
+    ],
   ])('refuses %s with its path', (_name, probe, message) => {
     expect(() => config(probe)).toThrow(message);
   });

@@ -30,7 +30,8 @@ describe('fan-out resources', () => {
     const template = resources(config, OPTIONS);
 
     it('passes the CloudFormation specification (references into osls resources aside: the packaged test has them)', () => {
-      const outside = /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup|MetaLogGroup)"/;
+      const outside =
+        /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup|MetaLogGroup)"/;
       expect(validateTemplate(template).filter((problem) => !outside.test(problem.message))).toEqual([]);
     });
 

@@ -18,7 +18,9 @@ function configWith(targets: number, probe = ''): ReturnType<typeof parseConfig>
     { length: targets },
     (_, i) => `  - { name: t${i}, url: "http://127.0.0.1:1/${i}" }`,
   );
-  return parseConfig(`probe: { ${probe.includes('timeout') ? probe.slice(2) : `timeout: 10s${probe}`} }\ntargets:${targets === 0 ? ' []' : `\n${lines.join('\n')}`}\n`);
+  return parseConfig(
+    `probe: { ${probe.includes('timeout') ? probe.slice(2) : `timeout: 10s${probe}`} }\ntargets:${targets === 0 ? ' []' : `\n${lines.join('\n')}`}\n`,
+  );
 }
 
 describe('shard capacity', () => {
