@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { parseConfig } from '../functions/config/load';
 import { probeTimeoutSeconds } from '../functions/probing/cycle';
 import { MEASURED, shardCapacity } from '../functions/probing/fanout/capacity';
@@ -20,6 +19,7 @@ import { childProcessDispatch, type ProcessOutcome } from '../functions/probing/
 import { planRound } from '../functions/probing/fanout/planner';
 import { setFakeAwsEnv } from '../test/fakes/aws';
 import { startFakeCloudWatch } from '../test/fakes/cloudwatch';
+import { bundleLikeLambda } from './bundle';
 import type { BenchSection } from './types';
 
 const TARGETS = 10_000;
@@ -53,21 +53,6 @@ function configYaml(url: string, targets: number, shardSize?: number): string {
       : `  - { name: t${i}, url: "${url}/ok/${i}" }`,
   );
   return `namespace: VigilBench\nprobe: { timeout: ${TIMEOUT}${shardSize ? `, shardSize: ${shardSize}` : ''} }\ntargets:\n${lines.join('\n')}\n`;
-}
-
-function bundleWorker(dir: string): string {
-  const outfile = join(dir, 'worker.cjs');
-  buildSync({
-    entryPoints: [join(__dirname, '../functions/probing/fanout/worker-main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
 }
 
 interface RoundFigures {
@@ -107,7 +92,7 @@ export async function run(): Promise<BenchSection> {
   const cloudwatch = await startFakeCloudWatch();
   const restore = setFakeAwsEnv({ CLOUDWATCH: cloudwatch.url });
   try {
-    const worker = bundleWorker(mkdtempSync(join(tmpdir(), 'vigil-bench-worker-')));
+    const worker = bundleLikeLambda(join(__dirname, '../functions/probing/fanout/worker-main.ts'));
     // Base RSS of a worker: one target.
     const base = await round(server.url, worker, 1);
     const sharded = await round(server.url, worker, TARGETS);

@@ -9,9 +9,8 @@
 import { deploymentNames } from '../functions/alarms/health';
 import type { ConfigIssue } from '../functions/config/load';
 import type { VigilConfig } from '../functions/config/schema';
-import { probeTimeoutSeconds } from '../functions/probing/cycle';
-import { getAtt, ref, type Template } from './cfn';
-import { fanoutResources, shardQueueUrl } from './fanout';
+import { ref, type Template } from './cfn';
+import { fanoutResources } from './fanout';
 import {
   PROBE_ROLE_ID,
   PROBE_SCHEDULER_ROLE_ID,
@@ -19,8 +18,13 @@ import {
   probeSchedulerRole,
   STATE_BUCKET_ID,
 } from './iam';
-import { type InfraOptions, STATE_BUCKET_POLICY_ID, stateBucket, stateBucketPolicy } from './resources';
-import { scheduleExpression } from './schedule';
+import {
+  type InfraOptions,
+  probeSettings,
+  STATE_BUCKET_POLICY_ID,
+  stateBucket,
+  stateBucketPolicy,
+} from './resources';
 
 /** What keeps a location stack from deploying to `options.region`. */
 export function locationIssues(config: VigilConfig, options: InfraOptions): ConfigIssue[] {
@@ -68,15 +72,4 @@ export function locationResources(config: VigilConfig, options: InfraOptions): T
 }
 
 /** The keys serverless.yml's probe block reads, for a location (the home-only ones are never read there). */
-export function locationSettings(config: VigilConfig, _options: InfraOptions) {
-  return {
-    namespace: config.namespace,
-    scheduleRate: scheduleExpression(config.probe.schedule),
-    probeTimeout: probeTimeoutSeconds(config.probe.schedule),
-    logRetentionDays: config.logs.retentionDays,
-    probeRole: PROBE_ROLE_ID,
-    probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
-    stateBucket: ref(STATE_BUCKET_ID),
-    shardQueueUrl: shardQueueUrl(config),
-  };
-}
+export const locationSettings = probeSettings;

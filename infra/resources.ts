@@ -259,21 +259,28 @@ function accountAlarmsRule(prefix: string): Record<string, CfnResource> {
   };
 }
 
-/** Plain values serverless.yml reads besides the resources. */
-export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
+/** What the probe function's block in serverless.yml reads: the same in the home and every location stack. */
+export function probeSettings(config: VigilConfig) {
   return {
     namespace: config.namespace,
     scheduleRate: scheduleExpression(config.probe.schedule),
     probeTimeout: probeTimeoutSeconds(config.probe.schedule),
     logRetentionDays: config.logs.retentionDays,
     probeRole: PROBE_ROLE_ID,
-    webhookRole: WEBHOOK_ROLE_ID,
-    metaRole: META_ROLE_ID,
     probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
-    alertsTopicArn: ref(ALERTS_TOPIC_ID),
-    metaTopicArn: ref(META_TOPIC_ID),
     stateBucket: ref(STATE_BUCKET_ID),
     shardQueueUrl: shardQueueUrl(config),
+  };
+}
+
+/** Plain values serverless.yml reads besides the resources. */
+export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
+  return {
+    ...probeSettings(config),
+    webhookRole: WEBHOOK_ROLE_ID,
+    metaRole: META_ROLE_ID,
+    alertsTopicArn: ref(ALERTS_TOPIC_ID),
+    metaTopicArn: ref(META_TOPIC_ID),
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deploymentNames(options).deadLetterQueue,

@@ -23,7 +23,7 @@ module.exports = async ({ resolveVariable }) => {
   }
   const staged = stageConfigFiles(join(__dirname, '..'), configFiles(file, config));
   return {
-    ...locationSettings(config, options),
+    ...locationSettings(config),
     configPath: staged.configPath,
     packagePatterns: staged.patterns,
     resources: locationResources(config, options),

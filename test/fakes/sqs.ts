@@ -77,6 +77,23 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
     return [name, stored];
   };
 
+  /** Stores an accepted message in its queue (and in `sent`), visible after its delay. */
+  const enqueue = (queue: string, stored: Stored[], message: ReturnType<typeof parseMessage>): Stored => {
+    const record: Stored = {
+      queue,
+      MessageId: randomUUID(),
+      Body: message.body,
+      MessageAttributes: message.attributes,
+      sentAt: now(),
+      receiveCount: 0,
+      firstReceivedAt: undefined,
+      visibleAt: now() + message.delaySeconds * 1000,
+      receiptHandle: undefined,
+    };
+    stored.push(record);
+    sent.push(publicView(record));
+    return record;
+  };
   const server = await startAwsJsonServer({
     contentType: 'application/x-amz-json-1.0',
     signingName: 'sqs',
@@ -92,19 +109,7 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
         case `${TARGET_PREFIX}SendMessage`: {
           const [queue, stored] = queueNamed(body.QueueUrl);
           const message = parseMessage(body, maxBytes);
-          const record: Stored = {
-            queue,
-            MessageId: randomUUID(),
-            Body: message.body,
-            MessageAttributes: message.attributes,
-            sentAt: now(),
-            receiveCount: 0,
-            firstReceivedAt: undefined,
-            visibleAt: now() + message.delaySeconds * 1000,
-            receiptHandle: undefined,
-          };
-          stored.push(record);
-          sent.push(publicView(record));
+          const record = enqueue(queue, stored, message);
           const reply: Record<string, string> = {
             MessageId: record.MessageId,
             MD5OfMessageBody: md5(record.Body),
@@ -146,20 +151,7 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
               'Batch requests cannot be longer than 262144 bytes.',
             );
           const successful = entries.map((entry) => {
-            const message = parseMessage(entry, maxBytes);
-            const record: Stored = {
-              queue,
-              MessageId: randomUUID(),
-              Body: message.body,
-              MessageAttributes: message.attributes,
-              sentAt: now(),
-              receiveCount: 0,
-              firstReceivedAt: undefined,
-              visibleAt: now() + message.delaySeconds * 1000,
-              receiptHandle: undefined,
-            };
-            stored.push(record);
-            sent.push(publicView(record));
+            const record = enqueue(queue, stored, parseMessage(entry, maxBytes));
             return { Id: String(entry.Id), MessageId: record.MessageId, MD5OfMessageBody: md5(record.Body) };
           });
           return { body: { Successful: successful, Failed: [] } };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { CfnResource, Template } from '../../infra/cfn';
 import { validateTemplate } from '../../infra/validate-template';
 import { simulate, templateAlarms } from '../helpers/cloudwatch-sim';
+import { packageEnv } from '../helpers/package';
 
 const REPO = join(__dirname, '../..');
 const PACKAGE_TIMEOUT_MS = 300_000;
@@ -33,14 +34,7 @@ routes:
 
 function packageStack(file: string, region: string): Template & Record<string, unknown> {
   const out = mkdtempSync(join(dir, `${region}-`));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: mkdtempSync(join(tmpdir(), 'vigil-home-')),
-    CI: 'true',
-  };
-  for (const name of Object.keys(env))
-    if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(name)) delete env[name];
-  env.VIGIL_CONFIG = configFile;
+  const env = packageEnv(configFile);
   const result = spawnSync(
     'npx',
     ['osls', 'package', '--config', file, '--stage', 'dev', '--region', region, '--package', out],
