@@ -3,7 +3,7 @@
  * cores), and writes bench/RESULTS.md with the machine they ran on. Figures are measurements, never test
  * assertions. `npm run bench -- packing` runs only the sections whose name matches.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Bench, BenchSection } from './types';
@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   state: () => import('./state'),
   'heavy-pages': () => import('./heavy-pages'),
   promql: () => import('./promql'),
+  'sharded-round': () => import('./sharded-round'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
   soak: () => import('./soak'),
@@ -31,6 +32,17 @@ function machine(): string {
   ].join('\n');
 }
 
+/** The `## ` sections of an existing RESULTS.md, in order. */
+function sectionsOf(markdown: string): BenchSection[] {
+  return markdown
+    .split(/^## /m)
+    .slice(1)
+    .map((chunk) => {
+      const newline = chunk.indexOf('\n');
+      return { title: chunk.slice(0, newline).trim(), markdown: chunk.slice(newline + 1) };
+    });
+}
+
 async function main() {
   const filter = process.argv.slice(2);
   const sections: BenchSection[] = [];
@@ -40,16 +52,23 @@ async function main() {
     const { run } = await load();
     sections.push(await run());
   }
+  const out = join(__dirname, 'RESULTS.md');
+  // A filtered run replaces only its own sections: the others keep the figures of the run that made them.
+  const kept = filter.length > 0 && existsSync(out) ? sectionsOf(readFileSync(out, 'utf8')) : [];
+  const titles = new Set(sections.map((section) => section.title));
+  const merged = [
+    ...kept.filter((section) => section.title !== 'Machine' && !titles.has(section.title)),
+    ...sections,
+  ];
   const markdown = `# vigil benchmark results
 
 Written by \`npm run bench\`; rerun it to refresh. Timings vary between machines and runs: compare ratios
-measured in the same run, not absolute numbers across runs.
+measured in the same run, not absolute numbers across runs.${filter.length > 0 ? " A filtered run (`npm run bench -- NAME`) rewrites only its sections; the machine below is the last run's." : ''}
 
 ## Machine
 ${machine()}
 
-${sections.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join('\n')}`;
-  const out = join(__dirname, 'RESULTS.md');
+${merged.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join('\n')}`;
   writeFileSync(out, markdown);
   process.stdout.write(markdown);
   process.stderr.write(`bench: wrote ${out}\n`);

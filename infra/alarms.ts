@@ -19,8 +19,28 @@ export function alarmLogicalId(definition: Pick<AlarmDefinition, 'name'>): strin
 /** One alarm; alarm and OK actions both go to its topic so its reader sees firing and resolved. */
 export function alarmResource(definition: AlarmDefinition): CfnResource {
   const actions: Json[] = [ref(TOPIC_IDS[definition.notify])];
-  const what: Record<string, Json> =
-    definition.query === undefined
+  const math = definition.math;
+  const what: Record<string, Json> = math
+    ? {
+        Metrics: [
+          ...math.queries.map((query) => ({
+            Id: query.id,
+            Label: query.label,
+            MetricStat: {
+              Metric: {
+                Namespace: query.metric.namespace,
+                MetricName: query.metric.metricName,
+                Dimensions: Object.entries(query.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+              },
+              Period: definition.periodSeconds,
+              Stat: query.statistic,
+            },
+            ReturnData: false,
+          })),
+          { Id: math.id, Expression: math.expression, Label: math.label, ReturnData: true },
+        ],
+      }
+    : definition.query === undefined
       ? {
           Namespace: definition.metric.namespace,
           MetricName: definition.metric.metricName,

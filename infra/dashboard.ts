@@ -19,7 +19,7 @@ import {
 } from '../functions/alarms/health';
 import type { AlarmLevel } from '../functions/config/metric';
 import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
-import { STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
+import { LOCATION_DIMENSION, STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
 import { alarmLogicalId } from './alarms';
 import { type CfnResource, getAtt, type Json, joined, REGION } from './cfn';
 
@@ -394,29 +394,35 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
       height: WIDGET_HEIGHT,
       properties: { title, view: 'timeSeries', region: REGION_TOKEN, period, ...properties },
     });
-  const row: RowWidget[] = [
-    {
-      metrics: 2,
-      build: metricWidget(`${target.name}: success rate (%)`, {
-        stacked: false,
-        metrics: [
-          [ns, STANDARD_METRICS.success, ...dims, { id: 'm1', stat: 'Average', visible: false }],
-          [{ expression: '100 * m1', label: 'success %', id: 'e1' }],
-        ],
-        yAxis: { left: { min: 0, max: 100, showUnits: false } },
-      }),
-    },
-    {
-      metrics: PHASES.length,
-      build: metricWidget(`${target.name}: duration by phase (ms)`, {
-        stacked: true,
-        stat: 'Average',
-        metrics: PHASES.map(([metric, label]) => [ns, metric, ...dims, { label }]),
-        yAxis: { left: { min: 0, showUnits: false } },
-      }),
-    },
-  ];
-  const maxSeries = Math.min(target.maxSeries ?? config.probe.maxSeries, WIDGET_MAX_METRICS);
+  const locations = config.probe.locations;
+  const row: RowWidget[] = locations
+    ? locationWidgets(ns, target.name, locations, metricWidget)
+    : [
+        {
+          metrics: 2,
+          build: metricWidget(`${target.name}: success rate (%)`, {
+            stacked: false,
+            metrics: [
+              [ns, STANDARD_METRICS.success, ...dims, { id: 'm1', stat: 'Average', visible: false }],
+              [{ expression: '100 * m1', label: 'success %', id: 'e1' }],
+            ],
+            yAxis: { left: { min: 0, max: 100, showUnits: false } },
+          }),
+        },
+        {
+          metrics: PHASES.length,
+          build: metricWidget(`${target.name}: duration by phase (ms)`, {
+            stacked: true,
+            stat: 'Average',
+            metrics: PHASES.map(([metric, label]) => [ns, metric, ...dims, { label }]),
+            yAxis: { left: { min: 0, showUnits: false } },
+          }),
+        },
+      ];
+  const maxSeries = Math.min(
+    ('maxSeries' in target ? target.maxSeries : undefined) ?? config.probe.maxSeries,
+    WIDGET_MAX_METRICS,
+  );
   for (const metric of target.metrics) {
     const stat = widgetStatistic(metric);
     const series = seriesOf(target, metric);
@@ -445,6 +451,51 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
     });
   }
   return row;
+}
+
+/**
+ * With `probe.locations`: success and latency per location, so one failing location is visible without paging
+ * (the quorum alarm needs several). The phases are per location too (Location dimension), in the metric browser.
+ */
+function locationWidgets(
+  ns: string,
+  target: string,
+  locations: readonly string[],
+  metricWidget: (title: string, properties: Record<string, unknown>) => (x: number, y: number) => Widget,
+): RowWidget[] {
+  const at = (location: string) => [TARGET_DIMENSION, target, LOCATION_DIMENSION, location];
+  return [
+    {
+      metrics: 2 * locations.length,
+      build: metricWidget(`${target}: success rate by location (%)`, {
+        stacked: false,
+        metrics: locations.flatMap((location, index) => [
+          [
+            ns,
+            STANDARD_METRICS.success,
+            ...at(location),
+            { id: `m${index + 1}`, stat: 'Average', visible: false },
+          ],
+          [{ expression: `100 * m${index + 1}`, label: location, id: `e${index + 1}` }],
+        ]),
+        yAxis: { left: { min: 0, max: 100, showUnits: false } },
+      }),
+    },
+    {
+      metrics: locations.length,
+      build: metricWidget(`${target}: duration by location (ms)`, {
+        stacked: false,
+        stat: 'Average',
+        metrics: locations.map((location) => [
+          ns,
+          STANDARD_METRICS.duration,
+          ...at(location),
+          { label: location },
+        ]),
+        yAxis: { left: { min: 0, showUnits: false } },
+      }),
+    },
+  ];
 }
 
 /** Thresholds as horizontal lines in the level's colour, shaded on the breaching side. */

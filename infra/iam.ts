@@ -8,6 +8,7 @@ import type { VigilConfig } from '../functions/config/schema';
 import { PLACEHOLDER_RE, referencedSsmParameters } from '../functions/config/secrets';
 import { STATE_PREFIX } from '../functions/probing/state';
 import { ACCOUNT_ID, arn, type CfnResource, getAtt, type Json, join, REGION } from './cfn';
+import { fanoutStatements } from './fanout';
 
 // Logical IDs osls gives the functions and their log groups (naming.getLambdaLogicalId / getLogGroupLogicalId).
 export const PROBE_FUNCTION_ID = 'ProbeLambdaFunction';
@@ -147,6 +148,7 @@ export function probeRole(config: VigilConfig): CfnResource {
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
     },
+    ...fanoutStatements(config),
     ...ssmStatements(config),
   ]);
 }

@@ -34,6 +34,13 @@ export function infraIssues(config: VigilConfig, options: InfraOptions): ConfigI
     return issues;
   }
   issues.push(...alarmIssues(allDefinitions(config, options)));
+  const home = config.probe.locations?.[0];
+  if (home !== undefined && options.region !== home) {
+    issues.push({
+      path: 'probe.locations',
+      message: `the home region is ${home} (the first location): deploy serverless.yml there, and serverless.location.yml to ${options.region}`,
+    });
+  }
   const { token, hmacSecret, public: open } = config.webhook;
   if (token === undefined && hmacSecret === undefined && !open) {
     issues.push({

@@ -18,6 +18,7 @@ import { ALERT_STATE_TABLE_KEYS, ALERT_STATE_TTL_ATTRIBUTE } from '../functions/
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
 import { arn, type CfnOutput, type CfnResource, getAtt, join, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
+import { fanoutResources, shardQueueUrl } from './fanout';
 import {
   ALERT_STATE_TABLE_ID,
   DEAD_LETTER_QUEUE_ID,
@@ -56,7 +57,7 @@ export const STATE_EXPIRY_DAYS = 7;
 
 const ALERTS_TOPIC_POLICY_ID = 'VigilAlertsTopicPolicy';
 const META_TOPIC_POLICY_ID = 'VigilMetaTopicPolicy';
-const STATE_BUCKET_POLICY_ID = 'VigilStateBucketPolicy';
+export const STATE_BUCKET_POLICY_ID = 'VigilStateBucketPolicy';
 const ACCOUNT_ALARMS_RULE_ID = 'VigilAccountAlarmsRule';
 const ACCOUNT_ALARMS_PERMISSION_ID = 'VigilAccountAlarmsPermission';
 
@@ -170,6 +171,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     },
     [SWEEP_ROLE_ID]: sweepRole(config),
     [SWEEP_SCHEDULER_ROLE_ID]: sweepSchedulerRole(),
+    ...fanoutResources(config, names.shardQueue),
   };
   for (const definition of [...definitions, ...health])
     Resources[alarmLogicalId(definition)] = alarmResource(definition);
@@ -211,7 +213,7 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
  * unversioned (every round overwrites its shard; versions would only cost storage), old objects expired. Named by
  * CloudFormation, and kept when the stack is deleted (a non-empty bucket cannot be deleted; its objects expire).
  */
-function stateBucket(): CfnResource {
+export function stateBucket(): CfnResource {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
@@ -245,7 +247,7 @@ function stateBucket(): CfnResource {
 }
 
 /** Refuses any request to the state bucket that does not use TLS. */
-function stateBucketPolicy(): CfnResource {
+export function stateBucketPolicy(): CfnResource {
   return {
     Type: 'AWS::S3::BucketPolicy',
     Properties: {
@@ -298,20 +300,28 @@ function accountAlarmsRule(prefix: string): Record<string, CfnResource> {
   };
 }
 
-/** Plain values serverless.yml reads besides the resources. */
-export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
+/** What the probe function's block in serverless.yml reads: the same in the home and every location stack. */
+export function probeSettings(config: VigilConfig) {
   return {
     namespace: config.namespace,
     scheduleRate: scheduleExpression(config.probe.schedule),
     probeTimeout: probeTimeoutSeconds(config.probe.schedule),
     logRetentionDays: config.logs.retentionDays,
     probeRole: PROBE_ROLE_ID,
+    probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
+    stateBucket: ref(STATE_BUCKET_ID),
+    shardQueueUrl: shardQueueUrl(config),
+  };
+}
+
+/** Plain values serverless.yml reads besides the resources. */
+export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
+  return {
+    ...probeSettings(config),
     webhookRole: WEBHOOK_ROLE_ID,
     metaRole: META_ROLE_ID,
-    probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
     alertsTopicArn: ref(ALERTS_TOPIC_ID),
     metaTopicArn: ref(META_TOPIC_ID),
-    stateBucket: ref(STATE_BUCKET_ID),
     // A name, not Ref(queue): `osls invoke local` can't resolve a Ref without a deployed stack, and the webhook
     // looks the URL up (sqs:GetQueueUrl) only when it has a dead letter to write.
     deadLetterQueueName: deploymentNames(options).deadLetterQueue,

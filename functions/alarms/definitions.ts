@@ -28,6 +28,7 @@ import { STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
 import { kindOf } from '../probing/kinds';
 import type { AlarmSeries } from '../probing/kinds/types';
+import { quorumMath, quorumOf } from './quorum';
 import { type CloudWatchComparison, COMPARISONS, type ParsedComparison, parseComparison } from './threshold';
 
 // CloudWatch PutMetricAlarm limits.
@@ -80,6 +81,17 @@ export interface MetricSelector {
   series: AlarmSeries;
 }
 
+/**
+ * A metric-math alarm (the quorum down alarm, quorum.ts): the metrics it reads and the expression it watches, as
+ * CloudWatch takes them; evaluate.ts evaluates the same string (metric-math.ts).
+ */
+export interface AlarmMath {
+  queries: { id: string; label: string; metric: MetricSelector; statistic: AlarmStatistic }[];
+  id: string;
+  expression: string;
+  label: string;
+}
+
 export interface AlarmDefinition {
   name: string;
   /** threshold and down: per target; stalled and service: vigil itself (health.ts). */
@@ -111,6 +123,8 @@ export interface AlarmDefinition {
   warmUpMinutes?: number;
   /** For `series: all`: the Metrics Insights query CloudWatch evaluates. */
   query?: string;
+  /** A metric-math alarm: `metric` then only names what it is about; these queries are what it reads. */
+  math?: AlarmMath;
   /** Dashboard the target is on, when dashboards are enabled. */
   dashboard?: string;
   runbook?: string;
@@ -147,6 +161,7 @@ export function alarmDefinitions(config: VigilConfig, options: DefinitionOptions
   config.targets.forEach((target, targetIndex) => {
     const where = `targets[${targetIndex}]`;
     const down = config.alarms.down;
+    const locations = config.probe.locations;
     if (down.enabled) {
       definitions.push(
         finish(config, options, target, {
@@ -156,9 +171,14 @@ export function alarmDefinitions(config: VigilConfig, options: DefinitionOptions
           nameParts: [target.name, 'down'],
           metric: selector(config, target, STANDARD_METRICS.success, 'exact'),
           unit: 'Count',
-          // Minimum < 1: at least one failed probe in the period.
+          // Minimum < 1: at least one failed probe in the period; with locations, at least a quorum of them.
           statistic: 'Minimum',
-          comparison: { op: '<', threshold: 1 },
+          ...(locations
+            ? {
+                comparison: { op: '>=', threshold: quorumOf(config.probe) },
+                math: quorumMath(config, target.name, locations),
+              }
+            : { comparison: { op: '<', threshold: 1 } }),
           periodSeconds: period,
           datapointsToAlarm: down.for,
           evaluationPeriods: down.of,
@@ -339,7 +359,9 @@ function finish(
     comparisonOperator: COMPARISONS[draft.comparison.op],
     threshold: draft.comparison.threshold,
     ...(draft.treatMissingData === 'breaching' ? { warmUpMinutes: warmUpMinutes(draft) } : {}),
-    ...(draft.metric.series === 'all' ? { query: insightsQuery(draft.metric, draft.statistic) } : {}),
+    ...(draft.metric.series === 'all' && !draft.math
+      ? { query: insightsQuery(draft.metric, draft.statistic) }
+      : {}),
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(runbook === undefined ? {} : { runbook }),
     description: '',
@@ -377,13 +399,16 @@ function describe(definition: AlarmDefinition, region: string): string {
     ? ` Its row on the ${definition.dashboard} dashboard shows the history.`
     : '';
   const sentence =
-    definition.kind === 'down'
-      ? `${target} is down (${definition.severity}): its probe failed (ProbeSuccess < 1) ${window}` +
-        `${definition.treatMissingData === 'breaching' ? ', or the probe stopped reporting' : ''}. ` +
-        `Check that ${target} answers with the expected status and conditions in time, then the probe function's logs.${where}`
-      : `${metric.metricName} of ${target} is ${comparisonWords(comparison.op)} ${comparison.threshold} (${definition.severity}): ` +
-        `the ${definition.statistic.toLowerCase()}${metric.series === 'all' ? ' over all its series' : ''} breached ${window}. ` +
-        `Look at what drives ${metric.metricName} on ${target}; the alarm resolves when the value is back within the threshold.${where}`;
+    definition.kind === 'down' && definition.math
+      ? `${target} is down (${definition.severity}): its probe failed from at least ${definition.threshold} of ${definition.math.queries.length} locations (${definition.math.queries.map((query) => query.label).join(', ')}) ${window}. ` +
+        `One location alone never fires it; the dashboard shows each location's success and latency. Check that ${target} answers, then the probe function's logs in the failing locations.${where}`
+      : definition.kind === 'down'
+        ? `${target} is down (${definition.severity}): its probe failed (ProbeSuccess < 1) ${window}` +
+          `${definition.treatMissingData === 'breaching' ? ', or the probe stopped reporting' : ''}. ` +
+          `Check that ${target} answers with the expected status and conditions in time, then the probe function's logs.${where}`
+        : `${metric.metricName} of ${target} is ${comparisonWords(comparison.op)} ${comparison.threshold} (${definition.severity}): ` +
+          `the ${definition.statistic.toLowerCase()}${metric.series === 'all' ? ' over all its series' : ''} breached ${window}. ` +
+          `Look at what drives ${metric.metricName} on ${target}; the alarm resolves when the value is back within the threshold.${where}`;
   return fitDescription(sentence, {
     severity: definition.severity,
     target,

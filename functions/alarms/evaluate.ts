@@ -24,6 +24,7 @@ import {
   matchesSelector,
   type TreatMissingData,
 } from './definitions';
+import { evaluateMath } from './metric-math';
 import { breaches } from './threshold';
 
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
@@ -278,6 +279,8 @@ export interface AlarmTransition {
 interface Tracked {
   definition: AlarmDefinition;
   periods: Map<number, number[]>;
+  /** A metric-math alarm's samples, per query id (definition.math). */
+  queries: Map<string, Map<number, number[]>>;
   state: AlarmState;
   /** Warm-up: pending (not started), until (epoch ms), or over (time passed or the window filled). */
   warmUp: 'pending' | 'over' | number;
@@ -299,6 +302,7 @@ export class AlarmEvaluator {
       this.tracked.set(definition.name, {
         definition,
         periods: new Map(),
+        queries: new Map((definition.math?.queries ?? []).map((query) => [query.id, new Map()])),
         state: options.initialState ?? 'INSUFFICIENT_DATA',
         warmUp: definition.warmUpMinutes === undefined ? 'over' : 'pending',
       });
@@ -312,12 +316,19 @@ export class AlarmEvaluator {
     const at = typeof sample.timestamp === 'number' ? sample.timestamp : sample.timestamp.getTime();
     let taken = 0;
     for (const entry of this.tracked.values()) {
-      if (!matchesSelector(entry.definition.metric, sample)) continue;
       const key = periodStart(at, entry.definition.periodSeconds);
-      const values = entry.periods.get(key);
-      if (values) values.push(sample.value);
-      else entry.periods.set(key, [sample.value]);
-      taken++;
+      const add = (periods: Map<number, number[]>) => {
+        const values = periods.get(key);
+        if (values) values.push(sample.value);
+        else periods.set(key, [sample.value]);
+        taken++;
+      };
+      const math = entry.definition.math;
+      if (math) {
+        for (const query of math.queries)
+          if (matchesSelector(query.metric, sample))
+            add(entry.queries.get(query.id) as Map<number, number[]>);
+      } else if (matchesSelector(entry.definition.metric, sample)) add(entry.periods);
     }
     return taken;
   }
@@ -347,7 +358,8 @@ export class AlarmEvaluator {
       if (entry.warmUp === 'pending')
         entry.warmUp = this.createdAt + (definition.warmUpMinutes ?? 0) * 60_000;
       const warmingUp = typeof entry.warmUp === 'number' && when < entry.warmUp;
-      const outcome = evaluateAlarm(definition, entry.periods, { at: when, current: entry.state, warmingUp });
+      const periods = definition.math ? mathPeriods(definition.math, entry.queries) : entry.periods;
+      const outcome = evaluateAlarm(definition, periods, { at: when, current: entry.state, warmingUp });
       // Warm-up ends for good once time is up or the window has filled (the outcome is then a real evaluation).
       if (!outcome.warmingUp) entry.warmUp = 'over';
       if (outcome.state !== entry.state) {
@@ -380,6 +392,28 @@ export class AlarmEvaluator {
     const oldest =
       periodStart(at, periodSeconds) -
       (evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS) * periodSeconds * 1000;
-    for (const key of entry.periods.keys()) if (key < oldest) entry.periods.delete(key);
+    for (const periods of [entry.periods, ...entry.queries.values()])
+      for (const key of periods.keys()) if (key < oldest) periods.delete(key);
   }
+}
+
+/**
+ * A metric-math alarm's datapoints: each query's statistic per period, then the expression over them (the very
+ * string CloudFormation deploys, metric-math.ts), one value per period.
+ */
+export function mathPeriods(
+  math: NonNullable<AlarmDefinition['math']>,
+  samples: ReadonlyMap<string, ReadonlyMap<number, readonly number[]>>,
+): PeriodValues {
+  const series: Record<string, Map<number, number>> = {};
+  for (const query of math.queries) {
+    const reduced = new Map<number, number>();
+    for (const [at, values] of samples.get(query.id) ?? []) {
+      const value = aggregate(query.statistic, values);
+      if (value !== undefined) reduced.set(at, value);
+    }
+    series[query.id] = reduced;
+  }
+  const result = evaluateMath(math.expression, series);
+  return new Map([...result].map(([at, value]) => [at, [value]]));
 }

@@ -19,8 +19,9 @@
 import type { Severity } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { formatDuration } from '../config/units';
-import { HEARTBEAT } from '../metrics/datums';
+import { HEARTBEAT, LOCATION_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
+import { planShards } from '../probing/fanout/shards';
 import {
   type AlarmDefinition,
   type AlarmStatistic,
@@ -40,6 +41,9 @@ export const WEBHOOK_METRICS_SERVICE = 'vigil-webhook';
 /** The webhook's per-channel delivery counters (dimensions: service, Channel). */
 export const NOTIFICATION_METRICS = { sent: 'NotificationsSent', failed: 'NotificationsFailed' } as const;
 export const CHANNEL_DIMENSION = 'Channel';
+/** "Probe shards missing": fewer shards than planned in 2 of the last 3 periods (one late shard is not news). */
+const SHARDS_MISSING_DATAPOINTS = 2;
+const SHARDS_MISSING_PERIODS = 3;
 /** Lambda and SQS publish these at one-minute granularity. */
 const SERVICE_PERIOD_SECONDS = 60;
 /** SQS queue metrics: every five minutes is what a standard queue reliably reports. */
@@ -51,6 +55,8 @@ interface DeploymentNames {
   webhookFunction: string;
   metaFunction: string;
   deadLetterQueue: string;
+  /** The fan-out's queue, when the plan has several shards (infra/fanout.ts). */
+  shardQueue: string;
   alertsTopic: string;
   metaTopic: string;
 }
@@ -63,6 +69,7 @@ export function deploymentNames(options: { stage: string; service?: string }): D
     webhookFunction: `${prefix}-webhook`,
     metaFunction: `${prefix}-meta`,
     deadLetterQueue: `${prefix}-dead-letters`,
+    shardQueue: `${prefix}-shards`,
     alertsTopic: `${prefix}-alerts`,
     metaTopic: `${prefix}-meta`,
   };
@@ -90,6 +97,8 @@ interface HealthDraft {
   comparison: ParsedComparison;
   periodSeconds: number;
   treatMissingData: TreatMissingData;
+  /** M of N; default 1 of 1. */
+  datapoints?: { toAlarm: number; of: number };
   sentence: string;
 }
 
@@ -100,31 +109,67 @@ interface HealthOptions {
   periodSeconds?: number;
 }
 
-/** The alarm that pages when the probe's heartbeat stops: the only health alarm `vigil dev` can evaluate too. */
-export function stalledProbeAlarm(config: VigilConfig, options: HealthOptions): AlarmDefinition | undefined {
-  if (config.targets.length === 0) return undefined;
+/**
+ * The alarms on the probe's heartbeat, per location (one set without `probe.locations`): "probe stalled" pages
+ * when no shard of a round reported (the probe stopped); with several shards, "probe shards missing" warns when
+ * fewer shards than planned reported in 2 of 3 periods (a shard failing or skipped round after round: its targets
+ * are not being watched). Each shard publishes one heartbeat per round, timestamped with the round, so the sum
+ * per period is the count of shards that reported. The only health alarms `vigil dev` can evaluate too.
+ */
+export function probeHeartbeatAlarms(config: VigilConfig, options: HealthOptions): AlarmDefinition[] {
+  if (config.targets.length === 0) return [];
   const names = deploymentNames(options);
   const period = options.periodSeconds ?? alarmPeriodSeconds(config.probe.schedule);
-  return finish(options, {
-    kind: 'stalled',
-    nameParts: ['probe', 'stalled'],
-    severity: 'critical',
-    target: 'vigil-probe',
-    notify: 'meta',
-    metric: {
+  const shards = planShards(config).shards.length;
+  const locations: (string | undefined)[] = config.probe.locations ?? [undefined];
+  return locations.flatMap((location) => {
+    const where = location === undefined ? '' : ` in ${location}`;
+    const metric = {
       namespace: config.namespace,
       metricName: HEARTBEAT.metric,
-      dimensions: { [HEARTBEAT.dimension]: names.probeFunction },
-    },
-    unit: 'Count',
-    statistic: 'Sum',
-    comparison: { op: '<', threshold: 1 },
-    periodSeconds: period,
-    treatMissingData: 'breaching',
-    sentence:
-      `The probe stalled (critical): no round of ${names.probeFunction} reported for 3 periods of ${formatDuration(period * 1000)}, ` +
-      'so no target is being watched. The targets themselves may be fine: their alarms keep their state meanwhile. ' +
-      `Check the probe function's logs, its schedule and its role (throttling, a failed deploy, expired permissions).`,
+      dimensions: {
+        [HEARTBEAT.dimension]: names.probeFunction,
+        ...(location === undefined ? {} : { [LOCATION_DIMENSION]: location }),
+      },
+    };
+    const suffix = location === undefined ? [] : [location];
+    const stalled = finish(options, {
+      kind: 'stalled',
+      nameParts: ['probe', 'stalled', ...suffix],
+      severity: 'critical',
+      target: 'vigil-probe',
+      notify: 'meta',
+      metric,
+      unit: 'Count',
+      statistic: 'Sum',
+      comparison: { op: '<', threshold: 1 },
+      periodSeconds: period,
+      treatMissingData: 'breaching',
+      sentence:
+        `The probe stalled${where} (critical): no round of ${names.probeFunction} reported for 3 periods of ${formatDuration(period * 1000)}, ` +
+        `so no target is being watched${location === undefined ? '' : ' from there'}. The targets themselves may be fine: their alarms keep their state meanwhile. ` +
+        `Check the probe function's logs, its schedule and its role (throttling, a failed deploy, expired permissions).`,
+    });
+    if (shards <= 1) return [stalled];
+    const missing = finish(options, {
+      kind: 'stalled',
+      nameParts: ['probe', 'shards', ...suffix],
+      severity: 'warning',
+      target: 'vigil-probe',
+      notify: 'meta',
+      metric,
+      unit: 'Count',
+      statistic: 'Sum',
+      comparison: { op: '<', threshold: shards },
+      periodSeconds: period,
+      // All missing is the stalled alarm's case: this one stays quiet then.
+      treatMissingData: 'notBreaching',
+      datapoints: { toAlarm: SHARDS_MISSING_DATAPOINTS, of: SHARDS_MISSING_PERIODS },
+      sentence:
+        `Probe shards are missing${where} (warning): fewer than the ${shards} shards of ${names.probeFunction} reported in ${SHARDS_MISSING_DATAPOINTS} of the last ${SHARDS_MISSING_PERIODS} periods, ` +
+        "so some targets are not being probed (their alarms keep their state). The probe function's log says which shard was skipped or failed and why: a timeout, memory, a lease still held by an overrunning round.",
+    });
+    return [stalled, missing];
   });
 }
 
@@ -241,12 +286,11 @@ export function healthAlarmDefinitions(config: VigilConfig, options: HealthOptio
       }),
     ),
   ];
-  const stalled = stalledProbeAlarm(config, options);
-  return [...(stalled ? [stalled] : []), ...drafts.map((draft) => finish(options, draft))];
+  return [...probeHeartbeatAlarms(config, options), ...drafts.map((draft) => finish(options, draft))];
 }
 
 function finish(options: HealthOptions, draft: HealthDraft): AlarmDefinition {
-  const { nameParts, sentence, metric, ...rest } = draft;
+  const { nameParts, sentence, metric, datapoints, ...rest } = draft;
   const definition: AlarmDefinition = {
     ...rest,
     name: alarmName(options.service ?? DEFAULT_SERVICE, options.stage, nameParts, draft.severity),
@@ -254,8 +298,8 @@ function finish(options: HealthOptions, draft: HealthDraft): AlarmDefinition {
     metric: { ...metric, series: 'exact' },
     comparisonOperator: COMPARISONS[draft.comparison.op],
     threshold: draft.comparison.threshold,
-    datapointsToAlarm: 1,
-    evaluationPeriods: 1,
+    datapointsToAlarm: datapoints?.toAlarm ?? 1,
+    evaluationPeriods: datapoints?.of ?? 1,
     description: fitDescription(sentence, {
       severity: draft.severity,
       target: draft.target,

@@ -7,8 +7,19 @@ import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
-import { isProbeType, type MetricFieldsOf, PROBE_KINDS, PROBE_TYPES, type ProbeType } from '../probing/kinds';
+import {
+  isProbeType,
+  type MetricFieldsOf,
+  PROBE_KINDS,
+  PROBE_TYPES,
+  type ProbeType,
+  type TransportOf,
+  type TypesOfTransport,
+  transportOf,
+} from '../probing/kinds';
 import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
+import { dnsUrlProblem } from '../probing/transports/dns-url';
+import type { TransportName } from '../probing/transports/names';
 import { matchValueError } from '../routing/routes';
 import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
@@ -101,20 +112,24 @@ const size = z.union([z.number().int().positive(), z.string()]).transform((value
   return bytes;
 });
 
-/** A URL, or a placeholder that resolves to one at run time. */
-const httpUrl = secretable.superRefine((value, ctx) => {
-  if (PLACEHOLDER_RE.test(value)) return;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not a URL` });
-    return;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not an http(s) URL` });
-  }
-});
+/** A URL with one of `schemes` (the transport's, see probing/transports/), or a placeholder resolving to one. */
+const urlOf = (schemes: readonly string[], what: string) =>
+  secretable.superRefine((value, ctx) => {
+    if (PLACEHOLDER_RE.test(value)) return;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not a URL` });
+      return;
+    }
+    if (!schemes.includes(url.protocol.slice(0, -1))) {
+      ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not ${what}` });
+      return;
+    }
+    const problem = TRANSPORT_URL_CHECKS[url.protocol.slice(0, -1)]?.(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}": ${problem}` });
+  });
 
 // "2xx", 200, "200-299": what a target may answer.
 const STATUS_PATTERN_RE = /^(?:[1-5]xx|[1-5]\d\d|[1-5]\d\d-[1-5]\d\d)$/;
@@ -139,34 +154,133 @@ const targetName = z
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-/** What every target has, whatever its type; each kind adds `type` and its `metrics` (see probing/kinds/). */
-const TARGET_BASE_FIELDS = {
+/** What every target has, whatever its transport. */
+const COMMON_TARGET_FIELDS = {
   name: targetName,
-  url: httpUrl,
+  timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
+  /** Probe link-local / cloud metadata addresses (169.254.0.0/16, fd00:ec2::254), refused by default. */
+  allowLinkLocal: z.boolean().default(false),
+};
+
+/** `expect.maxDuration`, which every transport understands. */
+const maxDurationField = duration('maxDuration', DURATION_BOUNDS.maxDuration).optional();
+
+/** An HTTP(S) target: what the http, json and prometheus kinds share (each kind adds `type` and its `metrics`). */
+const TARGET_BASE_FIELDS = {
+  ...COMMON_TARGET_FIELDS,
+  url: urlOf(['http', 'https'], 'an http(s) URL'),
   method: z.enum(HTTP_METHODS).default('GET'),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name'), secretable)
     .default({}),
   body: secretable.optional(),
-  timeout: duration('timeout', DURATION_BOUNDS.timeout).optional(),
   followRedirects: z.boolean().default(true),
   maxRedirects: z.number().int().min(0).max(50).optional(),
   maxBodySize: size.optional(),
   maxSeries: z.number().int().min(1).max(1000).optional(),
-  /** Probe link-local / cloud metadata addresses (169.254.0.0/16, fd00:ec2::254), refused by default. */
-  allowLinkLocal: z.boolean().default(false),
   /** Accept self-signed or expired certificates (CertExpiryDays is still reported). */
   insecureSkipVerify: z.boolean().default(false),
   expect: z
     .strictObject({
       status: z.union([statusPattern, z.array(statusPattern).min(1)]).default(DEFAULTS.expectStatus),
       conditions: z.array(conditionSchema).default([]),
-      maxDuration: duration('maxDuration', DURATION_BOUNDS.maxDuration).optional(),
+      maxDuration: maxDurationField,
     })
     .default({ status: DEFAULTS.expectStatus, conditions: [] }),
 };
 const targetBase = z.strictObject(TARGET_BASE_FIELDS);
 export type TargetBaseConfig = z.output<typeof targetBase>;
+
+/** A regex given as text, checked here so a typo fails validation instead of every probe. */
+const regexSource = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${source}" is not a regular expression: ${(error as Error).message}`,
+    });
+  }
+});
+
+/** STARTTLS dialects a tcp target can speak before upgrading (RFC 3207 for smtp). */
+export const STARTTLS_DIALECTS = ['smtp'] as const;
+
+/** `tcp://host:port`: connect, optionally upgrade (STARTTLS), send a line, wait for an answer matching a regex. */
+const TCP_TARGET_FIELDS = {
+  ...COMMON_TARGET_FIELDS,
+  url: urlOf(['tcp'], 'a tcp://host:port URL'),
+  /** Written after connecting (and after STARTTLS); YAML escapes such as "\r\n" work in double quotes. */
+  send: secretable.optional(),
+  starttls: z.enum(STARTTLS_DIALECTS).optional(),
+  insecureSkipVerify: z.boolean().default(false),
+  expect: z
+    .strictObject({
+      /** What the server sends (after `send`) must match within the timeout; the probe reads until it does. */
+      match: regexSource.optional(),
+      maxDuration: maxDurationField,
+    })
+    .default({}),
+};
+
+/** DNS response codes by name (RFC 1035, 2136, 6895); `expect.rcode` takes these. */
+export const DNS_RCODES = [
+  'NOERROR',
+  'FORMERR',
+  'SERVFAIL',
+  'NXDOMAIN',
+  'NOTIMP',
+  'REFUSED',
+  'YXDOMAIN',
+  'YXRRSET',
+  'NXRRSET',
+  'NOTAUTH',
+  'NOTZONE',
+] as const;
+
+/** `dns://resolver[:port]/name?type=A`: one query over UDP to that resolver. */
+const DNS_TARGET_FIELDS = {
+  ...COMMON_TARGET_FIELDS,
+  url: urlOf(['dns'], 'a dns://resolver[:port]/name?type=A URL'),
+  expect: z
+    .strictObject({
+      /** Accepted response codes (default NOERROR). */
+      rcode: z.union([z.enum(DNS_RCODES), z.array(z.enum(DNS_RCODES)).min(1)]).default('NOERROR'),
+      /** At least this many answer records (default 1 when rcode is NOERROR only, else 0). */
+      minAnswers: z.number().int().min(0).max(1000).optional(),
+      /** Some answer's data (an address, a CNAME target, a TXT string…) must match. */
+      answer: regexSource.optional(),
+      maxDuration: maxDurationField,
+    })
+    .default({ rcode: 'NOERROR' }),
+};
+
+/** `tls://host:port`: a TLS handshake and the certificate chain (expiry, trust, host name), nothing sent. */
+const TLS_TARGET_FIELDS = {
+  ...COMMON_TARGET_FIELDS,
+  url: urlOf(['tls'], 'a tls://host:port URL'),
+  /** SNI and the name the certificate must carry (default: the URL's host). */
+  serverName: z.string().min(1).max(253).optional(),
+  /** Accept an untrusted, expired or other-host certificate (CertExpiryDays is still reported). */
+  insecureSkipVerify: z.boolean().default(false),
+  expect: z.strictObject({ maxDuration: maxDurationField }).default({}),
+};
+
+/** Each transport's target keys; a kind's targets have its transport's (probing/transports/). */
+const TRANSPORT_TARGET_FIELDS = {
+  http: TARGET_BASE_FIELDS,
+  tcp: TCP_TARGET_FIELDS,
+  dns: DNS_TARGET_FIELDS,
+  tls: TLS_TARGET_FIELDS,
+} as const satisfies Record<TransportName, z.ZodRawShape>;
+type TransportFields = typeof TRANSPORT_TARGET_FIELDS;
+
+/** URL checks beyond the scheme, per scheme. */
+const TRANSPORT_URL_CHECKS: Record<string, (url: URL) => string | undefined> = {
+  tcp: (url) => (url.port === '' ? 'a tcp URL needs a port (tcp://host:port)' : undefined),
+  tls: (url) => (url.pathname !== '' && url.pathname !== '/' ? 'a tls URL has no path' : undefined),
+  dns: (url) => dnsUrlProblem(url),
+};
 
 /** A target without `type:` is a plain HTTP check. */
 const DEFAULT_PROBE_TYPE = 'http' satisfies ProbeType;
@@ -234,26 +348,47 @@ function checkTarget(type: ProbeType, value: unknown, ctx: z.RefinementCtx): voi
   });
 }
 
+/** An unknown target key that another transport uses says so: "method is for http, json, prometheus targets". */
+function unknownTargetKeysMessage(type: ProbeType, keys: readonly string[]): string {
+  return keys
+    .map((key) => {
+      const owners = PROBE_TYPES.filter(
+        (other) =>
+          other !== type && Object.hasOwn(TRANSPORT_TARGET_FIELDS[transportOf({ type: other })], key),
+      );
+      return owners.length === 0 ? `unknown key "${key}"` : `${key} is for ${owners.join(', ')} targets`;
+    })
+    .join('; ');
+}
+
 function targetSchemaOf(type: ProbeType) {
   const literal = z.literal(type);
   return z
-    .strictObject({
-      ...TARGET_BASE_FIELDS,
-      type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
-      metrics: z.array(metricSchemaOf(type)).default([]),
-    })
+    .strictObject(
+      {
+        ...TRANSPORT_TARGET_FIELDS[transportOf({ type })],
+        type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
+        metrics: z.array(metricSchemaOf(type)).default([]),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys' ? unknownTargetKeysMessage(type, issue.keys) : undefined,
+      },
+    )
     .superRefine((value, ctx) => checkTarget(type, value, ctx), { when: () => true });
 }
 
-type TargetOf<T extends ProbeType> = TargetBaseConfig & {
+type TargetOf<T extends ProbeType> = z.output<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   type: T;
   metrics: KindMetric<MetricFieldsOf<T>>[];
 };
-type TargetInputOf<T extends ProbeType> = z.input<typeof targetBase> & {
+type TargetInputOf<T extends ProbeType> = z.input<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   metrics?: KindMetricInput<MetricFieldsOf<T>>[];
 } & (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
 /** One target, validated: a union discriminated by `type` over every kind in the registry. */
 export type TargetConfig = { [T in ProbeType]: TargetOf<T> }[ProbeType];
+/** The targets of one transport (http: the http, json and prometheus kinds). */
+export type TargetOfTransport<N extends TransportName> = Extract<TargetConfig, { type: TypesOfTransport<N> }>;
 type TargetConfigInput = { [T in ProbeType]: TargetInputOf<T> }[ProbeType];
 
 const probeTypesText = PROBE_TYPES.join(', ');
@@ -284,6 +419,38 @@ const targetsSchema = z.array(targetSchema).superRefine(
   },
   { when: () => true },
 );
+
+/** CloudWatch: "Alarms based on metric math expressions can have up to 10 metrics" (one per location). */
+export const MAX_LOCATIONS = 10;
+/** Above this, one invocation's sockets (768 per agent, http.ts) and results no longer fit a worker. */
+const MAX_SHARD_SIZE = 20_000;
+/** AWS region codes: us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1, cn-north-1. */
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Each location once; a quorum needs locations and at most as many of them. */
+function checkLocations(
+  probe: { locations?: string[] | undefined; quorum?: number | undefined },
+  ctx: z.RefinementCtx,
+) {
+  const locations = probe.locations ?? [];
+  locations.forEach((location, index) => {
+    if (locations.indexOf(location) !== index)
+      ctx.addIssue({ code: 'custom', path: ['locations', index], message: `${location} is listed twice` });
+  });
+  if (probe.quorum === undefined) return;
+  if (locations.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: 'a quorum needs probe.locations (several regions)',
+    });
+  else if (probe.quorum > locations.length)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: `quorum (${probe.quorum}) exceeds the ${locations.length} locations`,
+    });
+}
 
 // --- Deployment options read by infra/ (alarms, dashboard, logs); see infra/README.md. ---
 
@@ -408,7 +575,18 @@ export const configSchema = z
         maxBodySize: size.default(DEFAULTS.maxBodyBytes),
         maxRedirects: z.number().int().min(0).max(50).default(DEFAULTS.maxRedirects),
         maxSeries: z.number().int().min(1).max(1000).default(DEFAULTS.maxSeries),
+        /** Targets per Lambda invocation; default derived from the measured per-target cost (fanout/capacity.ts). */
+        shardSize: z.number().int().min(1).max(MAX_SHARD_SIZE).optional(),
+        /** AWS regions that each probe every target; the first is home (alarms, topics, dashboards). */
+        locations: z
+          .array(z.string().regex(REGION_RE, 'use an AWS region code such as us-east-1'))
+          .min(1)
+          .max(MAX_LOCATIONS, `at most ${MAX_LOCATIONS}: a metric-math alarm holds at most 10 metrics`)
+          .optional(),
+        /** Locations that must see a target fail for its down alarm to fire (default: a majority). */
+        quorum: z.number().int().min(1).max(MAX_LOCATIONS).optional(),
       })
+      .superRefine(checkLocations)
       .default({
         timeout: DEFAULTS.timeoutMs,
         concurrency: DEFAULTS.concurrency,
@@ -476,6 +654,14 @@ export const configSchema = z
       asArray(asRecord(config.alerts).meta).forEach((channel, index) => {
         checkChannel(channel, ['alerts', 'meta', index]);
       });
+      if (config.publish === 'emf' && asArray(asRecord(config.probe).locations).length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publish'],
+          message:
+            "emf lands in each location's own region, not the home region the alarms watch: use publish: cloudwatch with probe.locations",
+        });
+      }
     },
     { when: () => true },
   );

@@ -22,7 +22,7 @@ import {
   EVALUATION_RANGE_EXTRA_PERIODS,
 } from '../alarms/definitions';
 import { ALARM_STATES, AlarmEvaluator, type AlarmState, type AlarmTransition } from '../alarms/evaluate';
-import { deploymentNames, stalledProbeAlarm } from '../alarms/health';
+import { deploymentNames, probeHeartbeatAlarms } from '../alarms/health';
 import type { VigilConfig } from '../config/schema';
 import type { StoredSample } from './store';
 
@@ -43,13 +43,12 @@ export const LOCAL_PROBE_NAME = deploymentNames({ stage: LOCAL_STAGE }).probeFun
  */
 export function localAlarmDefinitions(config: VigilConfig, intervalMs: number): AlarmDefinition[] {
   const periodSeconds = intervalMs / 1000;
-  const stalled = stalledProbeAlarm(config, { stage: LOCAL_STAGE, periodSeconds });
   return [
     ...alarmDefinitions(
       { ...config, dashboard: { ...config.dashboard, enabled: false } },
       { stage: LOCAL_STAGE, region: LOCAL_REGION, periodSeconds },
     ),
-    ...(stalled ? [stalled] : []),
+    ...probeHeartbeatAlarms(config, { stage: LOCAL_STAGE, periodSeconds }),
   ];
 }
 

@@ -41,6 +41,12 @@ import {
   saveAlarms,
 } from './alarms';
 import { type DevEvent, type DevLayout, notificationEvent } from './events';
+import {
+  failingLocationPublisher,
+  type SimulatedLocation,
+  type SimulatedLocations,
+  withSimulatedLocations,
+} from './locations';
 import { isPublished, localSnsContext, snsAlarmEvent } from './sns-event';
 import {
   METRICS_FILE_NAME,
@@ -89,6 +95,8 @@ export interface DevOptions {
   onEvent?: (event: DevEvent) => void;
   /** SNS message ids. */
   newId?: () => string;
+  /** Simulated probe locations (`--locations`, `--fail-location`): the quorum alarms run over them. */
+  locations?: SimulatedLocations;
 }
 
 export interface DevSummary {
@@ -139,7 +147,9 @@ function portError(error: unknown, what: string, port: number, flag: string): Er
 }
 
 export async function startDev(options: DevOptions): Promise<DevSession> {
-  const { config, view } = options;
+  const { view } = options;
+  const simulated = options.locations ? withSimulatedLocations(options.config, options.locations) : undefined;
+  const config = simulated?.config ?? options.config;
   const clock = options.clock ?? systemClock;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
@@ -275,12 +285,19 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
   const round = async (count: number): Promise<void> => {
     const samples: StoredSample[] = [];
-    const summary = await probeAndPublish(config, {
-      publisher: storePublisher(store, (stored) => samples.push(...stored)),
-      now: () => new Date(clock.now()),
-      // As the Lambda does: the "probe stalled" alarm watches it.
-      heartbeat: { probe: LOCAL_PROBE_NAME },
-    });
+    const publisher = storePublisher(store, (stored) => samples.push(...stored));
+    const probeFrom = (location?: SimulatedLocation) =>
+      probeAndPublish(config, {
+        publisher: location?.failing ? failingLocationPublisher(publisher) : publisher,
+        now: () => new Date(clock.now()),
+        // As the Lambda does: the "probe stalled" alarm watches it.
+        heartbeat: { probe: LOCAL_PROBE_NAME },
+        ...(location ? { location: location.name } : {}),
+      });
+    // Each simulated location probes for real, one after another; the view shows the first one's results.
+    const summaries = [];
+    for (const location of simulated?.locations ?? [undefined]) summaries.push(await probeFrom(location));
+    const summary = summaries[0] as Awaited<ReturnType<typeof probeFrom>>;
     alarms.record(samples);
     const at = clock.now();
     emit({
@@ -291,9 +308,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       samples,
       ...(demo ? { demoPhase: demoState(at - demoStartedAt, demoCycleMs).phase } : {}),
     });
-    for (const dropped of summary.dropped)
-      log('warn', `${dropped.target}: ${dropped.metric} not stored: ${dropped.why}`);
-    for (const failed of summary.publish?.failed ?? []) log('warn', `not stored: ${failed.error}`);
+    for (const each of summaries) {
+      for (const dropped of each.dropped)
+        log('warn', `${dropped.target}: ${dropped.metric} not stored: ${dropped.why}`);
+      for (const failed of each.publish?.failed ?? []) log('warn', `not stored: ${failed.error}`);
+    }
     const transitions = alarms.evaluate(at);
     const published: LocalTransition[] = [];
     for (const transition of transitions) {

@@ -55,11 +55,21 @@ export const STANDARD_METRICS = {
  */
 export const HEARTBEAT = { metric: 'ProbeHeartbeat', dimension: 'Probe' } as const;
 
-/** The round's heartbeat datum, timestamped like the round's other datums. */
-export function heartbeatDatum(probe: string, at: Date): Datum {
+/**
+ * Where a probe ran, on every standard metric (and the heartbeat) when vigil.yml lists `probe.locations`: the
+ * quorum alarm (alarms/quorum.ts) counts failing locations from it. Extracted values carry none: the service's
+ * goroutines are the same seen from anywhere, so every location publishes into one series.
+ */
+export const LOCATION_DIMENSION = 'Location';
+
+/** The round's heartbeat datum (one per shard), timestamped like the round's other datums. */
+export function heartbeatDatum(probe: string, at: Date, location?: string): Datum {
   return {
     MetricName: HEARTBEAT.metric,
-    Dimensions: [{ Name: HEARTBEAT.dimension, Value: probe }],
+    Dimensions: [
+      { Name: HEARTBEAT.dimension, Value: probe },
+      ...(location === undefined ? [] : [{ Name: LOCATION_DIMENSION, Value: location }]),
+    ],
     Timestamp: at,
     Value: 1,
     Unit: 'Count',
@@ -71,14 +81,19 @@ const UNITS: ReadonlySet<string> = new Set(METRIC_UNITS);
 const DIMENSION_TEXT_RE = /^[\x20-\x7e]+$/;
 
 /** Turns probe results into datums; what CloudWatch would reject lands in `dropped`, never silently. */
-export function datumsFromResults(results: readonly ProbeResult[]): {
+export function datumsFromResults(
+  results: readonly ProbeResult[],
+  options: { location?: string } = {},
+): {
   datums: Datum[];
   dropped: DroppedDatum[];
 } {
   const datums: Datum[] = [];
   const dropped: DroppedDatum[] = [];
+  const where: Dimension[] =
+    options.location === undefined ? [] : [{ Name: LOCATION_DIMENSION, Value: options.location }];
   for (const result of results) {
-    for (const candidate of candidates(result)) {
+    for (const candidate of candidates(result, where)) {
       const why = 'why' in candidate ? candidate.why : datumProblem(candidate);
       if (why !== undefined) dropped.push({ metric: candidate.MetricName, target: result.target, why });
       else if (!('why' in candidate)) datums.push(candidate);
@@ -89,12 +104,15 @@ export function datumsFromResults(results: readonly ProbeResult[]): {
 
 type Candidate = Datum | { MetricName: string; why: string };
 
-function* candidates(result: ProbeResult): Generator<Candidate> {
+function* candidates(result: ProbeResult, where: readonly Dimension[]): Generator<Candidate> {
+  // Cut off by the round's deadline before it finished: not probed, which is not down. Publishing nothing keeps
+  // the target's alarms in their state (missing data is ignored) instead of paging for vigil's own overrun.
+  if (result.reason === 'deadline') return;
   const target: Dimension = { Name: TARGET_DIMENSION, Value: result.target };
   const at = result.timestamp;
   const standard = (MetricName: string, Value: number, Unit: MetricUnit): Datum => ({
     MetricName,
-    Dimensions: [target],
+    Dimensions: [target, ...where],
     Timestamp: at,
     Value,
     Unit,
@@ -105,11 +123,15 @@ function* candidates(result: ProbeResult): Generator<Candidate> {
   if (result.statusCode !== undefined) yield standard(STANDARD_METRICS.statusCode, result.statusCode, 'None');
   if (result.phases) {
     const p = result.phases;
-    yield standard(STANDARD_METRICS.dnsLookup, p.dnsLookupMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.connect, p.connectMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.tlsHandshake, p.tlsHandshakeMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.timeToFirstByte, p.timeToFirstByteMs, 'Milliseconds');
-    yield standard(STANDARD_METRICS.transfer, p.transferMs, 'Milliseconds');
+    // Only what the transport measured: a tls probe has no first byte, a dns probe no TLS handshake.
+    const phases = [
+      [STANDARD_METRICS.dnsLookup, p.dnsLookupMs],
+      [STANDARD_METRICS.connect, p.connectMs],
+      [STANDARD_METRICS.tlsHandshake, p.tlsHandshakeMs],
+      [STANDARD_METRICS.timeToFirstByte, p.timeToFirstByteMs],
+      [STANDARD_METRICS.transfer, p.transferMs],
+    ] as const;
+    for (const [name, ms] of phases) if (ms !== undefined) yield standard(name, ms, 'Milliseconds');
   }
   if (result.certExpiryDays !== undefined) {
     yield standard(STANDARD_METRICS.certExpiryDays, result.certExpiryDays, 'None');

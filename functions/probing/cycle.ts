@@ -2,6 +2,7 @@
  * probe → datums → publish: what the scheduled Lambda, `vigil probe --publish` and `vigil dev` all do, so the
  * three can never drift apart. The publisher is injected: CloudWatch in AWS, a local store under `vigil dev`.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { VigilConfig } from '../config/schema';
 import { type Datum, datumsFromResults, heartbeatDatum } from '../metrics/datums';
 import { type PublishReport, publishDatums } from '../metrics/publish';
@@ -20,7 +21,11 @@ export interface CycleOptions extends RoundOptions {
    * The scheduled probe's name: publish its heartbeat with the round (the Lambda and `vigil dev`; not a one-off
    * `vigil probe`, which would keep a stalled deployment's heartbeat alive).
    */
-  heartbeat?: { probe: string };
+  heartbeat?: { probe: string; at?: Date };
+  /** The region this probe runs in, when vigil.yml lists `probe.locations` (a dimension of its metrics). */
+  location?: string;
+  /** The state shard these targets belong to (fanout/shards.ts); absent: the whole round is one shard. */
+  shard?: string;
 }
 
 export interface CycleSummary {
@@ -52,11 +57,14 @@ export function probeTimeoutSeconds(scheduleMs: number): number {
  */
 export function cloudWatchPublisher(
   config: VigilConfig,
-  options: { writeLine?: (line: string) => void } = {},
+  options: { writeLine?: (line: string) => void; region?: string } = {},
 ): Publisher {
+  // A location publishes into the home region's CloudWatch (probe.locations[0]), where the alarms are.
+  const client = options.region === undefined ? undefined : new CloudWatchClient({ region: options.region });
   return (namespace, datums, signal) =>
     publishDatums(namespace, datums, {
       mode: config.publish,
+      ...(client ? { client } : {}),
       ...(signal ? { signal } : {}),
       ...(options.writeLine ? { writeLine: options.writeLine } : {}),
     });
@@ -66,15 +74,15 @@ export async function probeAndPublish(
   config: VigilConfig,
   options: CycleOptions = {},
 ): Promise<CycleSummary> {
-  const { publisher, heartbeat, ...roundOptions } = options;
+  const { publisher, heartbeat, location, shard: _shard, ...roundOptions } = options;
   const probeDeadline =
     options.deadline !== undefined && publisher ? options.deadline - PUBLISH_RESERVE_MS : options.deadline;
   const round = await runRound(config, {
     ...roundOptions,
     ...(probeDeadline === undefined ? {} : { deadline: probeDeadline }),
   });
-  const { datums, dropped } = datumsFromResults(round.results);
-  if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, round.startedAt));
+  const { datums, dropped } = datumsFromResults(round.results, location === undefined ? {} : { location });
+  if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, heartbeat.at ?? round.startedAt, location));
   if (!publisher) return { round, datums: datums.length, dropped };
   const signal =
     options.deadline === undefined

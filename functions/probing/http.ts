@@ -11,8 +11,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import * as zlib from 'node:zlib';
+import { certExpiryDays, verificationProblem } from './certificates';
 import { BLOCKED_ADDRESS_CODE, BlockedAddressError, guardLookup, isBlockedAddress } from './netguard';
 import type { FailureReason, Phases } from './types';
 
@@ -38,6 +39,8 @@ export interface ProbeRequest {
   lookup?: LookupFunction;
   /** Default keep-alive (shared agents); `fresh` opens a new connection (and a full TLS handshake) per probe. */
   agent?: 'keep-alive' | 'fresh';
+  /** Certificates to trust instead of Node's bundled roots (a private CA). */
+  ca?: readonly (string | Buffer)[];
 }
 
 export type HttpOutcome =
@@ -96,7 +99,6 @@ const MAX_SOCKETS_TOTAL = 768;
 const KEEP_ALIVE_IDLE_MS = 4_000;
 /** A redirect's body is drained (keeping the socket) up to this size, else the socket is dropped (Go: 2 KiB). */
 const REDIRECT_BODY_DRAIN_MAX_BYTES = 4_096;
-const MS_PER_DAY = 86_400_000;
 /**
  * A timer firing later than this was held up by a busy event loop rather than by timer granularity (a few ms):
  * the time it was late is not the target's.
@@ -132,12 +134,19 @@ const agentPair = (options: https.AgentOptions) => ({
   http: new http.Agent(options),
   https: new https.Agent(options),
 });
-// Split by allowLinkLocal: a socket vetted under one policy must never serve the other, and an agent that
-// replaces a closed socket for a queued request connects with the options of the request that closed it.
-const AGENTS = {
-  'keep-alive': { guarded: agentPair(keepAliveOptions), open: agentPair(keepAliveOptions) },
-  fresh: { guarded: agentPair(freshOptions), open: agentPair(freshOptions) },
-} as const;
+// Split by allowLinkLocal and by insecureSkipVerify: a socket vetted under one policy must never serve the other
+// (certificates are verified by vigil after the handshake, so Node's pool key no longer tells verified sockets
+// from accepted-anyway ones), and an agent that replaces a closed socket for a queued request connects with the
+// options of the request that closed it.
+type AgentPolicy = `${'guarded' | 'open'}-${'verified' | 'insecure'}`;
+const policies = (options: https.AgentOptions) =>
+  ({
+    'guarded-verified': agentPair(options),
+    'guarded-insecure': agentPair(options),
+    'open-verified': agentPair(options),
+    'open-insecure': agentPair(options),
+  }) satisfies Record<AgentPolicy, ReturnType<typeof agentPair>>;
+const AGENTS = { 'keep-alive': policies(keepAliveOptions), fresh: policies(freshOptions) } as const;
 
 const guardedDnsLookup = guardLookup(dnsLookup as LookupFunction);
 
@@ -310,7 +319,8 @@ class Probe {
     const hop = new Hop(url, host, secure, retried);
     this.hop = hop;
     const mode = retried ? 'fresh' : (this.request.agent ?? 'keep-alive');
-    const pool = AGENTS[mode][this.request.allowLinkLocal ? 'open' : 'guarded'];
+    const policy: AgentPolicy = `${this.request.allowLinkLocal ? 'open' : 'guarded'}-${this.request.insecureSkipVerify ? 'insecure' : 'verified'}`;
+    const pool = AGENTS[mode][policy];
     const options: https.RequestOptions = {
       hostname: host,
       port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
@@ -320,7 +330,11 @@ class Probe {
       agent: secure ? pool.https : pool.http,
     };
     if (!literal) options.lookup = this.timedLookup(hop);
-    if (secure) options.rejectUnauthorized = !this.request.insecureSkipVerify;
+    if (secure) {
+      // Verified in onSocket after the handshake (certificates.ts), so a refused certificate's expiry is known.
+      options.rejectUnauthorized = false;
+      if (this.request.ca) options.ca = [...this.request.ca];
+    }
     if (url.username !== '' || url.password !== '') {
       options.auth = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
     }
@@ -384,6 +398,10 @@ class Probe {
         hop.secured = performance.now();
         hop.ready = hop.secured;
         hop.stage = 'waiting';
+        if (this.request.insecureSkipVerify || hop !== this.hop) return;
+        const problem = verificationProblem(socket as TLSSocket, hop.host);
+        // Node holds the request until now: failing here destroys the socket before a byte of it is sent.
+        if (problem) this.fail('tls', `TLS handshake with ${hop.host} failed: ${problem}`);
       });
     }
   }
@@ -635,32 +653,8 @@ class Probe {
     if (!hop.secure || !(hop.secured || hop.reused)) return undefined;
     const socket = hop.req?.socket as TLSSocket | null | undefined;
     if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
-    const expiresAt = earliestExpiry(socket);
-    return expiresAt === undefined ? undefined : (expiresAt - Date.now()) / MS_PER_DAY;
+    return certExpiryDays(socket);
   }
-}
-
-/** Per socket: parsing the chain on every keep-alive reuse would cost CPU for an answer that cannot change. */
-const expiryBySocket = new WeakMap<TLSSocket, number>();
-
-/** Epoch ms of the earliest `valid_to` in the chain the server presented. */
-function earliestExpiry(socket: TLSSocket): number | undefined {
-  const cached = expiryBySocket.get(socket);
-  if (cached !== undefined) return cached;
-  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  if (!cert?.valid_to) return undefined;
-  const seen = new Set<string>();
-  let earliest = Number.POSITIVE_INFINITY;
-  // The chain links issuer to issuer and ends in a self-signed root that is its own issuer.
-  while (cert?.valid_to && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    const expiresAt = Date.parse(cert.valid_to);
-    if (expiresAt < earliest) earliest = expiresAt;
-    cert = cert.issuerCertificate;
-  }
-  if (!Number.isFinite(earliest)) return undefined;
-  expiryBySocket.set(socket, earliest);
-  return earliest;
 }
 
 /** URL keeps userinfo percent-encoded; a malformed escape is sent as written rather than thrown. */
@@ -684,7 +678,7 @@ const OPENSSL_ERROR = /[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/;
 const NODE_CA_HINT = /; if the root CA is installed locally.*$/s;
 
 /** One short line; duck-typed because errors from Node internals may come from another realm (jest's vm). */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (typeof error !== 'object' || error === null || !('message' in error)) return String(error);
   const { code, reason, message } = error as { code?: unknown; reason?: unknown; message: unknown };
   const text = String(message).replace(NODE_CA_HINT, '');

@@ -4,13 +4,13 @@
  * main thread for small bodies, in a worker for large ones), so it takes and returns only plain data: the JSON
  * document never leaves it.
  */
-import type { TargetConfig } from '../config/schema';
+import type { TargetOfTransport } from '../config/schema';
 import { type Condition, evaluateCondition, parseCondition } from './conditions';
 import { kindOf } from './kinds';
 import type { Inspection, ResponseView } from './kinds/types';
 
 export interface InterpretRequest {
-  target: TargetConfig;
+  target: TargetOfTransport<'http'>;
   response: ResponseView;
   /** The probe's duration so far, for `duration` conditions. */
   durationMs: number;

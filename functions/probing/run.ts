@@ -4,15 +4,14 @@
  * round could not finish are reported with reason `deadline`, never dropped.
  */
 import type { LookupFunction } from 'node:net';
-import type { TargetConfig, VigilConfig } from '../config/schema';
-import { type ResolveOptions, resolveSecrets } from '../config/secrets';
-import { USER_AGENT } from '../version';
-import { type HttpOutcome, httpProbe } from './http';
-import { inspectResponse } from './inspection-pool';
-import { kindOf } from './kinds';
+import type { TargetConfig, TargetOfTransport, VigilConfig } from '../config/schema';
+import type { ResolveOptions } from '../config/secrets';
+import { transportOf } from './kinds';
 import { mapWithConcurrency } from './pool';
-import { describeStatus, statusMatches } from './status';
-import type { FailureReason, ProbeResult } from './types';
+import { TRANSPORTS } from './transports';
+import type { TransportName } from './transports/names';
+import type { Transport } from './transports/types';
+import type { ProbeResult } from './types';
 
 export interface RoundOptions {
   /** Only these target names (CLI --target). */
@@ -23,6 +22,8 @@ export interface RoundOptions {
   secrets?: ResolveOptions;
   now?: () => Date;
   agent?: 'keep-alive' | 'fresh';
+  /** Certificates to trust instead of Node's bundled roots (see TransportContext). */
+  ca?: readonly (string | Buffer)[];
   /** Called as each target finishes (CLI progress). */
   onResult?: (result: ProbeResult) => void;
 }
@@ -113,86 +114,13 @@ export async function probeTarget(
   }
 }
 
-async function probe(
+/** The target's transport does the probing; the registry's single cast: the target's type picked it. */
+function probe(
   target: TargetConfig,
   config: VigilConfig,
   ctx: ProbeContext,
   timestamp: Date,
 ): Promise<ProbeResult> {
-  const kind = kindOf(target);
-  const headers: Record<string, string> = { accept: kind.accept };
-  for (const [name, value] of Object.entries(target.headers)) {
-    headers[name.toLowerCase()] = await resolveSecrets(value, ctx.secrets);
-  }
-  const url = await resolveSecrets(target.url, ctx.secrets);
-  const body = target.body === undefined ? undefined : await resolveSecrets(target.body, ctx.secrets);
-
-  const outcome: HttpOutcome = await httpProbe({
-    url,
-    method: target.method,
-    headers,
-    ...(body === undefined ? {} : { body }),
-    timeoutMs: target.timeout ?? config.probe.timeout,
-    maxBodyBytes: target.maxBodySize ?? config.probe.maxBodySize,
-    maxRedirects: target.maxRedirects ?? config.probe.maxRedirects,
-    followRedirects: target.followRedirects,
-    allowLinkLocal: target.allowLinkLocal,
-    insecureSkipVerify: target.insecureSkipVerify,
-    userAgent: USER_AGENT,
-    signal: ctx.signal,
-    ...(ctx.lookup ? { lookup: ctx.lookup } : {}),
-    ...(ctx.agent ? { agent: ctx.agent } : {}),
-  });
-
-  const common = {
-    target: target.name,
-    type: target.type,
-    timestamp,
-    durationMs: outcome.durationMs,
-    phases: outcome.phases,
-    redirects: outcome.redirects,
-    ...(outcome.status === undefined ? {} : { statusCode: outcome.status }),
-    ...(outcome.certExpiryDays === undefined ? {} : { certExpiryDays: outcome.certExpiryDays }),
-  };
-  if (!outcome.ok) {
-    return {
-      ...common,
-      success: false,
-      reason: outcome.reason,
-      detail: outcome.detail,
-      values: [],
-      warnings: [],
-    };
-  }
-  const fail = (reason: FailureReason, detail: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
-    ...common,
-    bodyBytes: outcome.bodyBytes,
-    values: [],
-    warnings: [],
-    ...extra,
-    success: false,
-    reason,
-    detail,
-  });
-
-  if (!statusMatches(outcome.status, target.expect.status)) {
-    return fail('status', `status (${outcome.status}) not in ${describeStatus(target.expect.status)}`);
-  }
-
-  const { inspection, failedConditions } = await inspectResponse({
-    target,
-    response: outcome,
-    durationMs: outcome.durationMs,
-    maxSeries: target.maxSeries ?? config.probe.maxSeries,
-  });
-  const partial = { values: inspection.values, warnings: inspection.warnings };
-  if (inspection.failure?.reason === 'parse') return fail('parse', inspection.failure.detail, partial);
-  if (failedConditions.length > 0) return fail('condition', failedConditions.join('; '), partial);
-  if (inspection.failure) return fail(inspection.failure.reason, inspection.failure.detail, partial);
-
-  const maxDuration = target.expect.maxDuration;
-  if (maxDuration !== undefined && outcome.durationMs > maxDuration) {
-    return fail('duration', `duration (${Math.round(outcome.durationMs)}ms) > ${maxDuration}ms`, partial);
-  }
-  return { ...common, bodyBytes: outcome.bodyBytes, success: true, ...partial };
+  const transport = TRANSPORTS[transportOf(target)] as Transport<TransportName>;
+  return transport.probe(target as TargetOfTransport<TransportName>, config, ctx, timestamp);
 }

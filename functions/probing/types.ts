@@ -29,6 +29,13 @@ export interface Phases {
   transferMs: number;
 }
 
+/**
+ * The phases a transport measured: HTTP has all five; tcp has DNS, connect, TLS (STARTTLS), first byte and
+ * transfer (until the expected answer); tls has DNS, connect and TLS; dns has DNS (of the resolver's name),
+ * connect and first byte (the query's round trip). Only what was measured is published.
+ */
+export type PhaseTimes = Partial<Phases>;
+
 /** One value extracted from a body: a JSON field or one PromQL result series. */
 export interface ExtractedValue {
   metric: string;
@@ -49,7 +56,7 @@ export interface ProbeResult {
   timestamp: Date;
   durationMs: number;
   statusCode?: number;
-  phases?: Phases;
+  phases?: PhaseTimes;
   certExpiryDays?: number;
   redirects?: number;
   bodyBytes?: number;

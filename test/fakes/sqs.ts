@@ -1,5 +1,5 @@
 /**
- * Loopback SQS: GetQueueUrl, SendMessage, ReceiveMessage and DeleteMessage as `@aws-sdk/client-sqs` calls them
+ * Loopback SQS: GetQueueUrl, SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage as `@aws-sdk/client-sqs` calls them
  * (AWS JSON 1.0, query-compatible, `POST /` with `QueueUrl` in the body). Enough for a dead-letter replay tool.
  * Queue URLs point back at this server, so the SDK's "use QueueUrl host as endpoint" logic stays on loopback.
  */
@@ -15,6 +15,8 @@ export const SQS_MESSAGE_MAX_BYTES = 262_144;
 const ACCOUNT_ID = '000000000000';
 const DEFAULT_VISIBILITY_TIMEOUT_S = 30;
 const RECEIVE_MAX_MESSAGES = 10;
+/** SendMessageBatch: at most ten entries, ids distinct, 256 KiB together. */
+const SEND_BATCH_MAX_ENTRIES = 10;
 // XML 1.0 characters SQS accepts in a message: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.
 const SQS_MESSAGE_TEXT_RE = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 
@@ -75,6 +77,23 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
     return [name, stored];
   };
 
+  /** Stores an accepted message in its queue (and in `sent`), visible after its delay. */
+  const enqueue = (queue: string, stored: Stored[], message: ReturnType<typeof parseMessage>): Stored => {
+    const record: Stored = {
+      queue,
+      MessageId: randomUUID(),
+      Body: message.body,
+      MessageAttributes: message.attributes,
+      sentAt: now(),
+      receiveCount: 0,
+      firstReceivedAt: undefined,
+      visibleAt: now() + message.delaySeconds * 1000,
+      receiptHandle: undefined,
+    };
+    stored.push(record);
+    sent.push(publicView(record));
+    return record;
+  };
   const server = await startAwsJsonServer({
     contentType: 'application/x-amz-json-1.0',
     signingName: 'sqs',
@@ -90,19 +109,7 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
         case `${TARGET_PREFIX}SendMessage`: {
           const [queue, stored] = queueNamed(body.QueueUrl);
           const message = parseMessage(body, maxBytes);
-          const record: Stored = {
-            queue,
-            MessageId: randomUUID(),
-            Body: message.body,
-            MessageAttributes: message.attributes,
-            sentAt: now(),
-            receiveCount: 0,
-            firstReceivedAt: undefined,
-            visibleAt: now() + message.delaySeconds * 1000,
-            receiptHandle: undefined,
-          };
-          stored.push(record);
-          sent.push(publicView(record));
+          const record = enqueue(queue, stored, message);
           const reply: Record<string, string> = {
             MessageId: record.MessageId,
             MD5OfMessageBody: md5(record.Body),
@@ -110,6 +117,44 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
           if (Object.keys(message.attributes).length > 0)
             reply.MD5OfMessageAttributes = md5OfAttributes(message.attributes);
           return { body: reply };
+        }
+        case `${TARGET_PREFIX}SendMessageBatch`: {
+          const [queue, stored] = queueNamed(body.QueueUrl);
+          const entries = Array.isArray(body.Entries) ? (body.Entries as Record<string, unknown>[]) : [];
+          if (entries.length === 0)
+            throw new AwsServiceError(
+              400,
+              'AWS.SimpleQueueService.EmptyBatchRequest',
+              "The batch request doesn't contain any entries.",
+            );
+          if (entries.length > SEND_BATCH_MAX_ENTRIES)
+            throw new AwsServiceError(
+              400,
+              'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+              `Maximum number of entries per request are ${SEND_BATCH_MAX_ENTRIES}.`,
+            );
+          const ids = entries.map((entry) => String(entry.Id));
+          if (new Set(ids).size !== ids.length)
+            throw new AwsServiceError(
+              400,
+              'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+              'Two or more batch entries in the request have the same Id.',
+            );
+          const total = entries.reduce(
+            (sum, entry) => sum + Buffer.byteLength(String(entry.MessageBody ?? '')),
+            0,
+          );
+          if (total > maxBytes)
+            throw new AwsServiceError(
+              400,
+              'AWS.SimpleQueueService.BatchRequestTooLong',
+              'Batch requests cannot be longer than 262144 bytes.',
+            );
+          const successful = entries.map((entry) => {
+            const record = enqueue(queue, stored, parseMessage(entry, maxBytes));
+            return { Id: String(entry.Id), MessageId: record.MessageId, MD5OfMessageBody: md5(record.Body) };
+          });
+          return { body: { Successful: successful, Failed: [] } };
         }
         case `${TARGET_PREFIX}ReceiveMessage`: {
           const [, stored] = queueNamed(body.QueueUrl);

@@ -34,6 +34,8 @@ interface TemplateAlarm {
   definition: AlarmDefinition;
   alarmActions: Json;
   okActions: Json;
+  /** A metric-math alarm's metrics, each fed by the world under its own name and dimensions. */
+  queries?: { metricName: string; dimensions: Record<string, string> }[];
 }
 
 /** A published action: which alarm, which state, to which topic(s). */
@@ -59,7 +61,48 @@ function readAlarm(resource: CfnResource): TemplateAlarm {
   let statistic: AlarmStatistic;
   let period: number;
   let series: 'exact' | 'all' = 'exact';
-  if (Array.isArray(p.Metrics)) {
+  const metricStats = Array.isArray(p.Metrics)
+    ? (p.Metrics as Record<string, Json>[]).filter((query) => query.MetricStat !== undefined)
+    : [];
+  let math: AlarmDefinition['math'];
+  if (metricStats.length > 0) {
+    // Metric math: the template's own queries and expression, evaluated by evaluate.ts (metric-math.ts).
+    const queries = p.Metrics as Record<string, Json>[];
+    const watched = queries.find((query) => query.ReturnData === true);
+    if (!watched) throw new Error(`${name}: no query returns data`);
+    const read = metricStats.map((query) => {
+      const stat = query.MetricStat as Record<string, Json>;
+      const metric = stat.Metric as Record<string, Json>;
+      return {
+        id: String(query.Id),
+        label: String(query.Label ?? query.Id),
+        statistic: stat.Stat as AlarmStatistic,
+        period: Number(stat.Period),
+        metric: {
+          namespace: String(metric.Namespace),
+          metricName: String(metric.MetricName),
+          dimensions: Object.fromEntries(
+            ((metric.Dimensions as { Name: string; Value: string }[]) ?? []).map(({ Name, Value }) => [
+              Name,
+              Value,
+            ]),
+          ),
+          series: 'exact' as const,
+        },
+      };
+    });
+    math = {
+      queries: read.map(({ period: _period, ...query }) => query),
+      id: String(watched.Id),
+      expression: String(watched.Expression),
+      label: String(watched.Label ?? ''),
+    };
+    namespace = read[0]!.metric.namespace;
+    metricName = read[0]!.metric.metricName;
+    dimensions = {};
+    statistic = read[0]!.statistic;
+    period = read[0]!.period;
+  } else if (Array.isArray(p.Metrics)) {
     // Metrics Insights: SELECT MAX("m") FROM "ns" WHERE Target = 't'
     const query = (p.Metrics[0] as Record<string, Json>) ?? {};
     const match = /^SELECT (\w+)\("([^"]+)"\) FROM "([^"]+)" WHERE (.+)$/.exec(String(query.Expression));
@@ -100,6 +143,7 @@ function readAlarm(resource: CfnResource): TemplateAlarm {
     evaluationPeriods: Number(p.EvaluationPeriods),
     treatMissingData: (p.TreatMissingData ?? 'missing') as TreatMissingData,
     ...(warmUp === undefined ? {} : { warmUpMinutes: warmUp }),
+    ...(math ? { math } : {}),
   } as AlarmDefinition;
   return {
     name,
@@ -111,6 +155,14 @@ function readAlarm(resource: CfnResource): TemplateAlarm {
     definition,
     alarmActions: p.AlarmActions ?? [],
     okActions: p.OKActions ?? [],
+    ...(math
+      ? {
+          queries: math.queries.map((query) => ({
+            metricName: query.metric.metricName,
+            dimensions: query.metric.dimensions,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -137,14 +189,16 @@ export function simulate(
   }));
   for (let minute = 0; minute < minutes; minute++) {
     for (const { alarm, evaluator } of evaluators) {
-      for (const value of samples(alarm, minute)) {
-        evaluator.record({
-          namespace: alarm.namespace,
-          metricName: alarm.metricName,
-          dimensions: alarm.dimensions,
-          timestamp: start + minute * MINUTE + 1_000,
-          value,
-        });
+      for (const series of alarm.queries ?? [alarm]) {
+        for (const value of samples({ ...alarm, ...series }, minute)) {
+          evaluator.record({
+            namespace: alarm.namespace,
+            metricName: series.metricName,
+            dimensions: series.dimensions,
+            timestamp: start + minute * MINUTE + 1_000,
+            value,
+          });
+        }
       }
       for (const transition of evaluator.evaluate(start + (minute + 1) * MINUTE)) {
         if (transition.to === 'ALARM')

@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { healthAlarmDefinitions, stalledProbeAlarm } from '../../functions/alarms/health';
+import { healthAlarmDefinitions, probeHeartbeatAlarms } from '../../functions/alarms/health';
 import { parseConfig } from '../../functions/config/load';
 import type { VigilConfig } from '../../functions/config/schema';
 import { clearSecretCache } from '../../functions/config/secrets';
@@ -52,7 +52,7 @@ ${extra}`;
 
 /** The SNS event CloudWatch publishes to the meta topic when "probe stalled" fires (built as vigil dev does). */
 function stalledEvent(config: VigilConfig) {
-  const definition = stalledProbeAlarm(config, { stage: 'dev' })!;
+  const definition = probeHeartbeatAlarms(config, { stage: 'dev' })[0]!;
   return snsAlarmEvent(
     {
       alarm: definition.name,

@@ -16,6 +16,7 @@ import type { CfnResource, Template } from '../../infra/cfn';
 import { SERVERLESS_OWN_RESOURCES } from '../../infra/issues';
 import { validateTemplate } from '../../infra/validate-template';
 import { probeStallWorld, simulate, templateAlarms } from '../helpers/cloudwatch-sim';
+import { packageEnv } from '../helpers/package';
 
 const REPO = join(__dirname, '../..');
 const STAGE = 'dev';
@@ -46,14 +47,7 @@ function zipListing(fn: string): string[] {
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'vigil-package-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: mkdtempSync(join(tmpdir(), 'vigil-home-')),
-    CI: 'true',
-  };
-  for (const name of Object.keys(env))
-    if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(name)) delete env[name];
-  env.VIGIL_CONFIG = configFile;
+  const env = packageEnv(configFile);
   const result = spawnSync(
     'npx',
     ['osls', 'package', '--stage', STAGE, '--region', REGION, '--package', out],

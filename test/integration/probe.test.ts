@@ -140,6 +140,8 @@ targets:
 `,
   );
   process.env.VIGIL_CONFIG = configFile;
+  // The round's lease (fanout/lease.ts) in a directory of this run's own.
+  process.env.VIGIL_STATE_DIR = mkdtempSync(join(tmpdir(), 'vigil-probe-state-'));
 });
 
 afterAll(async () => {
@@ -148,6 +150,7 @@ afterAll(async () => {
   restoreEnv();
   delete process.env.PROBE_TOKEN;
   delete process.env.VIGIL_CONFIG;
+  delete process.env.VIGIL_STATE_DIR;
 });
 
 function datum(metric: string, target: string, extra: Record<string, string> = {}) {
@@ -164,7 +167,7 @@ function datum(metric: string, target: string, extra: Record<string, string> = {
 }
 
 describe('probe Lambda', () => {
-  let summary: Awaited<ReturnType<typeof handler>>;
+  let summary: Extract<Awaited<ReturnType<typeof handler>>, { failures: unknown }>;
   let logs: string;
 
   beforeAll(async () => {
@@ -174,7 +177,7 @@ describe('probe Lambda', () => {
       return true;
     });
     try {
-      summary = await handler({ source: 'aws.scheduler' }, lambdaContext());
+      summary = (await handler({ source: 'aws.scheduler' }, lambdaContext())) as typeof summary;
     } finally {
       spy.mockRestore();
     }

@@ -1,4 +1,5 @@
 import { DEFAULT_CYCLE_MS, DEFAULT_DEMO_PORT } from '../../../examples/demo-service/server';
+import { MAX_LOCATIONS } from '../../config/schema';
 import { formatDuration, parseDuration } from '../../config/units';
 import { DEFAULT_INTERVAL_MS, DEFAULT_STATE_DIR, MIN_INTERVAL_MS, startDev } from '../../dev/run';
 import { createView } from '../../dev/view';
@@ -19,12 +20,34 @@ function parseInterval(flag: string, text: string | undefined, fallback: number,
   return ms;
 }
 
+/** `--locations N` and `--fail-location I`...: a usage error names the flag and the range. */
+function parseLocations(
+  count: string | undefined,
+  failing: readonly string[] | undefined,
+): { count: number; failing: number[] } | undefined {
+  if (count === undefined) {
+    if (failing && failing.length > 0) throw new UsageError('--fail-location needs --locations N');
+    return undefined;
+  }
+  const n = Number(count);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LOCATIONS)
+    throw new UsageError(`--locations must be a whole number from 1 to ${MAX_LOCATIONS}, got "${count}"`);
+  const indexes = (failing ?? []).map((text) => {
+    const index = Number(text);
+    if (!Number.isInteger(index) || index < 1 || index > n)
+      throw new UsageError(`--fail-location must name a location from 1 to ${n}, got "${text}"`);
+    return index;
+  });
+  return { count: n, failing: indexes };
+}
+
 export const dev: Command = {
   name: 'dev',
   summary:
     'run the whole chain locally: demo service → probes → metrics → alarms → notifications (`npm start`)',
   usage: `Usage: vigil dev [--config FILE] [--interval ${formatDuration(DEFAULT_INTERVAL_MS)}] [--port ${DEFAULT_WEBHOOK_PORT}] [--no-demo] [--once]
                  [--demo-port ${DEFAULT_DEMO_PORT}] [--demo-cycle ${formatDuration(DEFAULT_CYCLE_MS)}] [--state-dir ${DEFAULT_STATE_DIR}]
+                 [--locations N [--fail-location I]...]
 
 Runs what AWS runs, on this machine and without an AWS account: every interval the probe round of the Lambda,
 its metrics into a local store instead of CloudWatch, the alarms infra/ deploys evaluated over them with
@@ -40,6 +63,10 @@ pipes and CI get one log line per round, alarm change and notification. Ctrl-C s
   --demo-cycle D   length of the demo's leak-and-recover cycle (default ${formatDuration(DEFAULT_CYCLE_MS)})
   --state-dir DIR  metric history, alarm states and dead letters (default ${DEFAULT_STATE_DIR})
   --once           one round (and its notifications), then exit
+  --locations N    simulate N probe locations (local-1 … local-N, 1-${MAX_LOCATIONS}): each probes every target and
+                   the down alarms need a quorum of them (probe.quorum, default a majority)
+  --fail-location I  location I (1-based, repeatable) sees every target fail: one of three does not page,
+                   two do
 
 Exit 0 after Ctrl-C or --once (even if targets are down), 1 if it cannot start, 2 on a bad config or usage.`,
   async run(argv, io) {
@@ -52,7 +79,10 @@ Exit 0 after Ctrl-C or --once (even if targets are down), 1 if it cannot start, 
       'demo-cycle': { type: 'string' },
       'state-dir': { type: 'string' },
       once: { type: 'boolean' },
+      locations: { type: 'string' },
+      'fail-location': { type: 'string', multiple: true },
     });
+    const locations = parseLocations(values.locations, values['fail-location']);
     const intervalMs = parseInterval('--interval', values.interval, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS);
     const port = parsePort(values.port, DEFAULT_WEBHOOK_PORT);
     const demoPort = parsePort(values['demo-port'], DEFAULT_DEMO_PORT);
@@ -85,6 +115,7 @@ Exit 0 after Ctrl-C or --once (even if targets are down), 1 if it cannot start, 
         once: values.once === true,
         stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
         view: createView(io.stdout, io.env),
+        ...(locations ? { locations } : {}),
       });
     } catch (error) {
       write(io.stderr, paint('red', `vigil dev: ${(error as Error).message}`));

@@ -4,9 +4,13 @@
  */
 import type { z } from 'zod';
 import type { MetricConfig, TargetConfig } from '../../config/schema';
+import type { TransportName } from '../transports/names';
+import { dns } from './dns';
 import { http } from './http';
 import { json } from './json';
 import { prometheus } from './prometheus';
+import { tcp } from './tcp';
+import { tls } from './tls';
 import type { ProbeKind } from './types';
 
 /** Each entry must be a ProbeKind whose `type` equals its key (a mislabelled or foreign entry is a type error). */
@@ -15,13 +19,28 @@ export function defineKinds<const R extends Registry<R>>(kinds: R): R {
   return kinds;
 }
 
-export const PROBE_KINDS = defineKinds({ http, json, prometheus });
+export const PROBE_KINDS = defineKinds({ http, json, prometheus, tcp, dns, tls });
 
 export type ProbeKinds = typeof PROBE_KINDS;
 export type ProbeType = keyof ProbeKinds;
 export const PROBE_TYPES = Object.keys(PROBE_KINDS) as ProbeType[];
 /** The metric fields kind T adds to the shared ones (undefined for a kind without body metrics). */
 export type MetricFieldsOf<T extends ProbeType> = ProbeKinds[T]['metricFields'];
+
+/** The transport of kind T: its `transport`, or http when it has none. */
+export type TransportOf<T extends ProbeType> = ProbeKinds[T] extends {
+  transport: infer N extends TransportName;
+}
+  ? N
+  : 'http';
+/** The kinds that use transport N. */
+export type TypesOfTransport<N extends TransportName> = {
+  [T in ProbeType]: TransportOf<T> extends N ? T : never;
+}[ProbeType];
+
+export function transportOf<T extends ProbeType>(target: { type: T }): TransportOf<T> {
+  return ((PROBE_KINDS[target.type] as { transport?: TransportName }).transport ?? 'http') as TransportOf<T>;
+}
 
 export function isProbeType(type: unknown): type is ProbeType {
   return typeof type === 'string' && Object.hasOwn(PROBE_KINDS, type);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MetricBaseFields } from '../../config/metric';
 import type { TargetBaseConfig } from '../../config/schema';
+import type { TransportName } from '../transports/names';
 import type { ExtractedValue, FailureReason } from '../types';
 
 /** What a probe kind sees of a response that passed the status check. */
@@ -39,12 +40,15 @@ export type KindMetricInput<F extends z.ZodRawShape | undefined> = F extends z.Z
   : never;
 
 /**
- * One probe type (http, json, prometheus): its metric config, how to ask (Accept header), a pure inspection of
- * the body, and the shape of its metrics' series for alarms. Transport, status, conditions and duration checks are
- * common to all kinds and live in run.ts. Registered once in index.ts.
+ * One probe type: how it reaches the target (its transport, probing/transports/: HTTP unless it says otherwise),
+ * and, for kinds that read an HTTP body, how to ask (Accept header), a pure inspection of the body and the shape
+ * of its metrics' series for alarms. Status, conditions and duration checks are common to the HTTP kinds and live
+ * in transports/http.ts; tcp, dns and tls kinds judge what their transport saw. Registered once in index.ts.
  */
 export interface ProbeKind<T extends string, F extends z.ZodRawShape | undefined, M = KindMetric<F>> {
   readonly type: T;
+  /** Absent: HTTP(S). */
+  readonly transport?: TransportName;
   readonly accept: string;
   /** The kind's own metric fields besides name, unit and thresholds; undefined: the body yields no metrics. */
   readonly metricFields: F;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileStateObjects } from './file';
 import { s3StateObjects } from './s3';
 import { createStateStore } from './store';
-import type { StateStore } from './types';
+import type { StateObjects, StateStore } from './types';
 
 /** Env var naming the state bucket; set on the probe function by the deployment. */
 export const STATE_BUCKET_ENV = 'VIGIL_STATE_BUCKET';
@@ -14,7 +14,16 @@ export const STATE_BUCKET_ENV = 'VIGIL_STATE_BUCKET';
 export const STATE_PREFIX = 'probe-state/';
 
 export function stateStore(env: NodeJS.ProcessEnv, stateDir: string): StateStore {
+  const { objects, prefix } = stateObjects(env, stateDir);
+  return createStateStore(objects, prefix);
+}
+
+/** The objects behind the store, for what else the probe keeps per shard (fanout/lease.ts): same place, same IAM. */
+export function stateObjects(
+  env: NodeJS.ProcessEnv,
+  stateDir: string,
+): { objects: StateObjects; prefix: string } {
   const bucket = env[STATE_BUCKET_ENV];
-  if (bucket !== undefined && bucket !== '') return createStateStore(s3StateObjects(bucket), STATE_PREFIX);
-  return createStateStore(fileStateObjects(join(stateDir, STATE_PREFIX)));
+  if (bucket !== undefined && bucket !== '') return { objects: s3StateObjects(bucket), prefix: STATE_PREFIX };
+  return { objects: fileStateObjects(join(stateDir, STATE_PREFIX)), prefix: '' };
 }

@@ -36,7 +36,7 @@ describe('config loading', () => {
       critical: '> 5000',
       emergency: '> 10000',
     });
-    expect(oneApi.method).toBe('GET');
+    expect('method' in oneApi && oneApi.method).toBe('GET');
     expect(config.publish).toBe('cloudwatch');
   });
 
@@ -181,7 +181,7 @@ targets:
 `);
     expect(issues.map(({ path, message }) => `${path}: ${message}`)).toEqual(
       expect.arrayContaining([
-        'targets[0].type: unknown target type "pager": use one of http, json, prometheus',
+        'targets[0].type: unknown target type "pager": use one of http, json, prometheus, tcp, dns, tls',
         // An unknown type still gets its shared fields checked.
         'targets[0].url: "htp://x" is not an http(s) URL',
         'targets[1].metrics[0].path: a json target metric needs a path ($.field)',
@@ -267,7 +267,8 @@ targets:
     url: http://127.0.0.1:2/
     expect: *expect
 `);
-    expect(config.targets[1]?.expect.status).toBe(200);
+    const second = config.targets[1];
+    expect(second && 'status' in second.expect && second.expect.status).toBe(200);
   });
 
   it.each([

@@ -34,7 +34,7 @@ function looksLikeProbeKind(value: unknown): value is { type: string } {
 
 describe('probe kind registry', () => {
   it('lists every probe type once', () => {
-    expect([...PROBE_TYPES].sort()).toEqual(['http', 'json', 'prometheus']);
+    expect([...PROBE_TYPES].sort()).toEqual(['dns', 'http', 'json', 'prometheus', 'tcp', 'tls']);
   });
 
   it.each(PROBE_TYPES)('%s is registered under its own type', (type) => {
@@ -64,10 +64,10 @@ describe('probe kind registry', () => {
     defineKinds({ http, other: 42 });
     expect(defineKinds({ http, json })).toEqual({ http, json });
     // @ts-expect-error ProbeType comes from the registry
-    const unknownType: ProbeType = 'tcp';
+    const unknownType: ProbeType = 'icmp';
     // @ts-expect-error so does the result's type
-    const result: Pick<ProbeResult, 'type'> = { type: 'tcp' };
-    expect([unknownType, result.type]).toEqual(['tcp', 'tcp']);
+    const result: Pick<ProbeResult, 'type'> = { type: 'icmp' };
+    expect([unknownType, result.type]).toEqual(['icmp', 'icmp']);
   });
 
   it("types each target's metrics by its kind", () => {

@@ -17,7 +17,12 @@ function inspect(queries: Record<string, string>, maxSeries = 50) {
     headers: { 'content-type': 'text/plain; version=0.0.4' },
     body: Buffer.from(PAGE),
   };
-  return prometheus.inspect({ type: 'prometheus' } as TargetConfig, metrics, response, { maxSeries });
+  return prometheus.inspect(
+    { type: 'prometheus' } as Extract<TargetConfig, { type: 'prometheus' }>,
+    metrics,
+    response,
+    { maxSeries },
+  );
 }
 
 describe('prometheus probe kind', () => {
