@@ -10,7 +10,7 @@ import { SHARD_MESSAGE_RETENTION_SECONDS, SHARD_QUEUE_ID } from '../../../infra/
 import { PROBE_ROLE_ID } from '../../../infra/iam';
 import { deploymentSettings, resources } from '../../../infra/resources';
 import { validateTemplate } from '../../../infra/validate-template';
-import { jsonTargets, OPTIONS, ofType } from './helpers';
+import { jsonTargets, OPTIONS, OSLS_OWNED_REFERENCE, ofType } from './helpers';
 
 describe('fan-out resources', () => {
   it('adds nothing when the config fits one invocation', () => {
@@ -30,8 +30,7 @@ describe('fan-out resources', () => {
     const template = resources(config, OPTIONS);
 
     it('passes the CloudFormation specification (references into osls resources aside: the packaged test has them)', () => {
-      const outside =
-        /"(ProbeLambdaFunction|WebhookLambdaFunction|ProbeLogGroup|WebhookLogGroup|MetaLogGroup)"/;
+      const outside = OSLS_OWNED_REFERENCE;
       expect(validateTemplate(template).filter((problem) => !outside.test(problem.message))).toEqual([]);
     });
 

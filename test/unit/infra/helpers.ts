@@ -4,6 +4,10 @@ import type { CfnResource } from '../../../infra/cfn';
 
 export const OPTIONS = { stage: 'dev', region: 'eu-west-1' };
 
+/** Resources osls creates around vigil's (functions, log groups): offline validation cannot see them; the packaged test does. */
+export const OSLS_OWNED_REFERENCE =
+  /"(ProbeLambdaFunction|WebhookLambdaFunction|SweepLambdaFunction|ProbeLogGroup|WebhookLogGroup|SweepLogGroup|MetaLogGroup)"/;
+
 /** A config with `count` json targets, each with the given metrics YAML (indented for `metrics:`). */
 export function jsonTargets(count: number, metrics = '[]', extra = ''): VigilConfig {
   const targets = Array.from(
