@@ -4,12 +4,11 @@ import {
   type Expr,
   evaluateInstant,
   limitSeries,
-  memorySource,
   metricNamesOf,
   PromqlError,
   parsePromql,
   resultHasLabels,
-  type SeriesSamples,
+  ScrapeSource,
   selectorsOf,
 } from '../../promql';
 import type { ExtractedValue } from '../types';
@@ -87,14 +86,8 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
     // One page is one instant: every sample at the scrape time. Range functions (rate, ...) need the samples of
     // earlier rounds, which a history store will add to this source; until then they have no value.
     const scrapedAt = Date.now();
-    const source = memorySource(
-      samples.map(
-        (sample): SeriesSamples => ({
-          labels: { ...sample.labels, __name__: sample.name },
-          samples: [{ t: scrapedAt, v: sample.value }],
-        }),
-      ),
-    );
+    const source = new ScrapeSource({ atMs: scrapedAt });
+    source.addScraped(samples);
     const values: ExtractedValue[] = [];
     const warnings: string[] = [];
     if (duplicates) {
