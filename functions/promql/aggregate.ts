@@ -176,11 +176,11 @@ class SampleHeap<T> {
 
   constructor(
     private readonly less: (a: number, b: number) => boolean,
-    private readonly valueOf: (item: T) => number,
+    private readonly score: (item: T) => number,
   ) {}
 
   private lessAt(i: number, j: number): boolean {
-    return this.less(this.valueOf(this.items[i]!), this.valueOf(this.items[j]!));
+    return this.less(this.score(this.items[i]!), this.score(this.items[j]!));
   }
 
   private swap(i: number, j: number): void {
