@@ -8,7 +8,14 @@ import { SEVERITIES } from '../alerts/types';
 import { channelsSchema } from '../channels/schema';
 import { redactUrl } from '../logging/redact';
 import { ConditionSyntaxError, parseCondition } from '../probing/conditions';
-import { isProbeType, type MetricFieldsOf, PROBE_KINDS, PROBE_TYPES, type ProbeType } from '../probing/kinds';
+import {
+  isProbeType,
+  type MetricFieldsOf,
+  PROBE_KINDS,
+  PROBE_TYPES,
+  type ProbeType,
+  type TargetFieldsOf,
+} from '../probing/kinds';
 import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
 import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
@@ -236,6 +243,7 @@ function targetSchemaOf(type: ProbeType) {
       ...TARGET_BASE_FIELDS,
       type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
       metrics: z.array(metricSchemaOf(type)).default([]),
+      ...(PROBE_KINDS[type].targetFields ?? {}),
     })
     .superRefine((value, ctx) => checkTarget(type, value, ctx), { when: () => true });
 }
@@ -243,10 +251,11 @@ function targetSchemaOf(type: ProbeType) {
 type TargetOf<T extends ProbeType> = TargetBaseConfig & {
   type: T;
   metrics: KindMetric<MetricFieldsOf<T>>[];
-};
+} & z.output<z.ZodObject<TargetFieldsOf<T>>>;
 type TargetInputOf<T extends ProbeType> = z.input<typeof targetBase> & {
   metrics?: KindMetricInput<MetricFieldsOf<T>>[];
-} & (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
+} & z.input<z.ZodObject<TargetFieldsOf<T>>> &
+  (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
 /** One target, validated: a union discriminated by `type` over every kind in the registry. */
 export type TargetConfig = { [T in ProbeType]: TargetOf<T> }[ProbeType];
 type TargetConfigInput = { [T in ProbeType]: TargetInputOf<T> }[ProbeType];

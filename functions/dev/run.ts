@@ -29,6 +29,7 @@ import {
 import { handleWebhookEvent } from '../dispatch/webhook';
 import { metaDispatchConfig } from '../meta/routes';
 import { probeAndPublish } from '../probing/cycle';
+import { stateStore } from '../probing/state';
 import {
   ALARMS_FILE_NAME,
   LOCAL_PROBE_NAME,
@@ -161,6 +162,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // The alarms pick up where the last session left them: replay what their evaluation range can still see.
   alarms.record(store.samples({ from: startedAt - alarms.lookbackMs() }));
   const deadLetters = fileDeadLetterStore(join(stateDir, DEAD_LETTERS_FILE_NAME));
+  const rateState = stateStore({}, stateDir);
 
   let demo: DemoService | undefined;
   let demoStartedAt = startedAt;
@@ -251,7 +253,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       now: () => new Date(clock.now()),
       // As the Lambda does: the "probe stalled" alarm watches it.
       heartbeat: { probe: LOCAL_PROBE_NAME },
+      // rate() history between rounds, as the Lambda keeps it in S3 (always the local file here).
+      state: { store: rateState },
     });
+    for (const problem of summary.round.state?.problems ?? []) log('warn', problem);
     alarms.record(samples);
     const at = clock.now();
     emit({

@@ -2,6 +2,8 @@
  * The scheduled probe Lambda: EventBridge Scheduler → one probe round → CloudWatch metrics. Config is loaded and
  * validated once per container (a bad config fails the cold start loudly, with every problem listed).
  */
+
+import { tmpdir } from 'node:os';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -9,6 +11,7 @@ import { configPath, loadConfig } from '../config/load';
 import type { VigilConfig } from '../config/schema';
 import { createLogger } from '../logging/logger';
 import { cloudWatchPublisher, probeAndPublish, summarize } from '../probing/cycle';
+import { stateStore } from '../probing/state';
 
 const logger = createLogger('vigil-probe');
 
@@ -29,6 +32,8 @@ export async function probeHandler(
       publisher: cloudWatchPublisher(config),
       // The heartbeat the "probe stalled" alarm watches, under this function's own name (one per stage).
       heartbeat: { probe: context.functionName },
+      // rate() history: the bucket the deployment creates (VIGIL_STATE_BUCKET); /tmp only if it is missing.
+      state: { store: stateStore(process.env, tmpdir()) },
     }),
   );
   for (const failure of summary.failures) logger.warn('target down', failure);

@@ -96,9 +96,25 @@ export function summarize(summary: CycleSummary) {
     failures: round.results
       .filter((result) => !result.success)
       .map((result) => ({ target: result.target, reason: result.reason, detail: result.detail })),
-    warnings: round.results.flatMap((result) =>
-      result.warnings.map((warning) => `${result.target}: ${warning}`),
-    ),
+    warnings: [
+      ...round.results.flatMap((result) => result.warnings.map((warning) => `${result.target}: ${warning}`)),
+      ...(round.state?.problems ?? []),
+    ],
+    ...(round.state
+      ? {
+          state: {
+            shard: round.state.shard,
+            readBytes: round.state.readBytes,
+            ...(round.state.written
+              ? {
+                  writtenBytes: round.state.written.bytes,
+                  written: round.state.written.written,
+                  attempts: round.state.written.attempts,
+                }
+              : {}),
+          },
+        }
+      : {}),
     datums: summary.datums,
     dropped: summary.dropped,
     ...(summary.publish ? { publish: summary.publish } : {}),

@@ -6,11 +6,15 @@
 import type { LookupFunction } from 'node:net';
 import type { TargetConfig, VigilConfig } from '../config/schema';
 import { type ResolveOptions, resolveSecrets } from '../config/secrets';
+import type { SeriesSamples } from '../promql';
 import { USER_AGENT } from '../version';
 import { type HttpOutcome, httpProbe } from './http';
 import { inspectResponse } from './inspection-pool';
 import { kindOf } from './kinds';
+import type { Inspection } from './kinds/types';
 import { mapWithConcurrency } from './pool';
+import { openRoundState, type RoundStateReport } from './round-state';
+import type { StateStore } from './state/types';
 import { describeStatus, statusMatches } from './status';
 import type { FailureReason, ProbeResult } from './types';
 
@@ -25,6 +29,11 @@ export interface RoundOptions {
   agent?: 'keep-alive' | 'fresh';
   /** Called as each target finishes (CLI progress). */
   onResult?: (result: ProbeResult) => void;
+  /**
+   * The rate state (range functions across rounds): read once at the start of the round, written once at its end
+   * with a conditional write. `shard` names the object (default: the whole round is one shard).
+   */
+  state?: { store: StateStore; shard?: string };
 }
 
 export interface RoundReport {
@@ -33,6 +42,8 @@ export interface RoundReport {
   results: ProbeResult[];
   /** Targets the deadline cut off (also present in results with reason deadline). */
   unfinished: string[];
+  /** What happened to the rate state this round, when the round keeps one. */
+  state?: RoundStateReport;
 }
 
 /** Targets named in `only` that don't exist: the CLI reports them as a usage error. */
@@ -44,6 +55,7 @@ export function unknownTargets(config: VigilConfig, only: readonly string[]): st
 export async function runRound(config: VigilConfig, options: RoundOptions = {}): Promise<RoundReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
+  const state = options.state ? await openRoundState(config, options.state) : undefined;
   const targets = options.only
     ? config.targets.filter((target) => options.only!.includes(target.name))
     : config.targets;
@@ -58,7 +70,14 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
     const results = await mapWithConcurrency(targets, config.probe.concurrency, async (target) => {
       const result = controller.signal.aborted
         ? deadlineResult(target, now())
-        : await probeTarget(target, config, { ...options, signal: controller.signal, now });
+        : await probeTarget(target, config, {
+            ...options,
+            signal: controller.signal,
+            now,
+            history: state?.historyOf(target) ?? [],
+            record: (recorded) => state?.record(target, recorded),
+          });
+      state?.finished(result);
       options.onResult?.(result);
       return result;
     });
@@ -67,6 +86,7 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
       durationMs: now().getTime() - startedAt.getTime(),
       results,
       unfinished: results.filter((result) => result.reason === 'deadline').map((result) => result.target),
+      ...(state ? { state: await state.write(startedAt.getTime()) } : {}),
     };
   } finally {
     if (timer) clearTimeout(timer);
@@ -90,6 +110,10 @@ function deadlineResult(target: TargetConfig, timestamp: Date): ProbeResult {
 interface ProbeContext extends RoundOptions {
   signal: AbortSignal;
   now: () => Date;
+  /** The target's samples of earlier rounds. */
+  history?: readonly SeriesSamples[];
+  /** Receives what the rate state should keep of this scrape. */
+  record?: (recorded: NonNullable<Inspection['recorded']>) => void;
 }
 
 /** Probes one target; never throws (a bug becomes reason `error` for this target only). */
@@ -184,7 +208,10 @@ async function probe(
     response: outcome,
     durationMs: outcome.durationMs,
     maxSeries: target.maxSeries ?? config.probe.maxSeries,
+    atMs: timestamp.getTime(),
+    history: ctx.history ?? [],
   });
+  if (inspection.recorded) ctx.record?.(inspection.recorded);
   const partial = { values: inspection.values, warnings: inspection.warnings };
   if (inspection.failure?.reason === 'parse') return fail('parse', inspection.failure.detail, partial);
   if (failedConditions.length > 0) return fail('condition', failedConditions.join('; '), partial);

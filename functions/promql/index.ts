@@ -57,4 +57,5 @@ export {
   type ScrapedSeries,
   ScrapeSource,
   type SeriesSamples,
+  seriesIdentity,
 } from './source';

@@ -316,7 +316,7 @@ export class ScrapeSource implements SampleSource {
     return { labels, samples: past && past.length > 0 ? [...past, now] : [now] };
   }
 
-  *select(matchers: readonly Matcher[]): Iterable<SeriesSamples> {
+  *select(matchers: readonly Matcher[], _startMs?: number, _endMs?: number): Iterable<SeriesSamples> {
     const name = pinnedName(matchers);
     if (name !== undefined) {
       const family = this.families.get(name);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MetricBaseFields } from '../../config/metric';
 import type { TargetBaseConfig } from '../../config/schema';
+import type { SeriesSamples } from '../../promql';
 import type { ExtractedValue, FailureReason } from '../types';
 
 /** What a probe kind sees of a response that passed the status check. */
@@ -13,6 +14,16 @@ export interface ResponseView {
 export interface InspectOptions {
   /** Cardinality guard for PromQL `by`: at most this many series per metric. */
   maxSeries: number;
+  /** The scrape time (the probe's start, epoch ms): samples are stamped and queries evaluated at it. */
+  atMs: number;
+  /** Samples of earlier rounds the target's queries need (the rate state), `__name__` in the labels. */
+  history: readonly SeriesSamples[];
+}
+
+/** A series to keep for later rounds, with this round's sample. */
+export interface RecordedSample {
+  labels: Record<string, string>;
+  sample: { t: number; v: number };
 }
 
 export interface Inspection {
@@ -22,6 +33,8 @@ export interface Inspection {
   warnings: string[];
   /** The parsed JSON document, for `$.` conditions. */
   json?: unknown;
+  /** What the rate state keeps of this scrape: the series later windows need, and how far back they reach. */
+  recorded?: { retentionMs: number; series: RecordedSample[] };
 }
 
 /**
@@ -43,16 +56,23 @@ export type KindMetricInput<F extends z.ZodRawShape | undefined> = F extends z.Z
  * the body, and the shape of its metrics' series for alarms. Transport, status, conditions and duration checks are
  * common to all kinds and live in run.ts. Registered once in index.ts.
  */
-export interface ProbeKind<T extends string, F extends z.ZodRawShape | undefined, M = KindMetric<F>> {
+export interface ProbeKind<
+  T extends string,
+  F extends z.ZodRawShape | undefined,
+  M = KindMetric<F>,
+  X extends z.ZodRawShape = z.ZodRawShape,
+> {
   readonly type: T;
   readonly accept: string;
   /** The kind's own metric fields besides name, unit and thresholds; undefined: the body yields no metrics. */
   readonly metricFields: F;
+  /** The kind's own target fields besides the shared ones (prometheus: `rules`, `job`). */
+  readonly targetFields?: X;
   /** The body is parsed as JSON, so `$.` conditions can read it. */
   readonly parsesJson: boolean;
   seriesOf(metric: M): AlarmSeries;
   inspect(
-    target: TargetBaseConfig,
+    target: TargetBaseConfig & Partial<z.output<z.ZodObject<X>>>,
     metrics: readonly M[],
     response: ResponseView,
     options: InspectOptions,
