@@ -61,7 +61,7 @@ interface DurationBounds {
  * Node clamps timers above 2^31-1 ms (~24.8 days) to 1 ms, so an unbounded duration would turn "wait very long"
  * into "fail at once": every duration key has its own range instead.
  */
-const DURATION_BOUNDS = {
+export const DURATION_BOUNDS = {
   /** A probe shorter than this fails on a DNS lookup alone; one longer than a Lambda run can never finish. */
   timeout: { min: 10, max: 15 * 60_000, why: 'a Lambda run lasts at most 15m' },
   maxDuration: { min: 1, max: 15 * 60_000, why: 'a probe cannot run longer than a Lambda, 15m' },

@@ -30,6 +30,7 @@ import { handleWebhookEvent } from '../dispatch/webhook';
 import { metaDispatchConfig } from '../meta/routes';
 import { probeAndPublish } from '../probing/cycle';
 import { stateStore } from '../probing/state';
+import { publishedMetrics } from '../rules/metrics';
 import {
   ALARMS_FILE_NAME,
   LOCAL_PROBE_NAME,
@@ -113,7 +114,7 @@ export function devLayout(config: VigilConfig, alarms: LocalAlarms): DevLayout {
   return {
     targets: config.targets.map((target) => ({
       name: target.name,
-      metrics: target.metrics.map((metric) => metric.name),
+      metrics: publishedMetrics(target).map((metric) => metric.name),
     })),
     alarms: alarms.definitions.map((definition) => ({
       name: definition.name,

@@ -7,6 +7,7 @@ import { type HttpIntakeEvent, handleHttpIntake } from '../alerts/http';
 import type { Alert } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { type ResolveOptions, resolveSecrets } from '../config/secrets';
+import { annotateRuleAlerts } from '../rules/annotate';
 import { DeadLetterError, type DispatchDeps, type DispatchReport, dispatch } from './dispatch';
 
 export interface WebhookContext {
@@ -95,6 +96,7 @@ export async function handleWebhookEvent(event: unknown, ctx: WebhookContext): P
   const detected = classifyEvent(event, { defaultSeverity: ctx.config.webhook.defaultSeverity, now });
   if ('error' in detected) return { kind: 'event', source: 'unknown', rejected: detected.error, skipped: [] };
   // A DeadLetterError propagates: the invocation fails and SNS/EventBridge/Lambda retry it.
-  const report = await route(detected.alerts);
+  // Alarms that are Prometheus alerting rules carry the rule's name, labels and rendered annotations.
+  const report = await route(annotateRuleAlerts(detected.alerts, ctx.config));
   return { kind: 'event', source: detected.kind, report, skipped: detected.skipped };
 }

@@ -37,6 +37,7 @@ export {
   historyNeededMs,
   metricNamesOf,
   resultHasLabels,
+  resultLabelNames,
   type SelectorUse,
   selectorsOf,
   splitComparison,

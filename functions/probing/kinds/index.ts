@@ -23,11 +23,7 @@ export const PROBE_TYPES = Object.keys(PROBE_KINDS) as ProbeType[];
 /** The metric fields kind T adds to the shared ones (undefined for a kind without body metrics). */
 export type MetricFieldsOf<T extends ProbeType> = ProbeKinds[T]['metricFields'];
 /** The target fields kind T adds to the shared ones (none for most kinds). */
-export type TargetFieldsOf<T extends ProbeType> = ProbeKinds[T] extends {
-  targetFields: infer X extends z.ZodRawShape;
-}
-  ? X
-  : Record<never, never>;
+export type TargetFieldsOf<T extends ProbeType> = NonNullable<ProbeKinds[T]['targetFields']>;
 
 export function isProbeType(type: unknown): type is ProbeType {
   return typeof type === 'string' && Object.hasOwn(PROBE_KINDS, type);

@@ -60,7 +60,7 @@ export interface ProbeKind<
   T extends string,
   F extends z.ZodRawShape | undefined,
   M = KindMetric<F>,
-  X extends z.ZodRawShape = z.ZodRawShape,
+  X extends z.ZodRawShape = Record<never, never>,
 > {
   readonly type: T;
   readonly accept: string;
@@ -72,7 +72,7 @@ export interface ProbeKind<
   readonly parsesJson: boolean;
   seriesOf(metric: M): AlarmSeries;
   inspect(
-    target: TargetBaseConfig & Partial<z.output<z.ZodObject<X>>>,
+    target: TargetBaseConfig & { [K in keyof X]?: z.output<X[K]> },
     metrics: readonly M[],
     response: ResponseView,
     options: InspectOptions,

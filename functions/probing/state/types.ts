@@ -8,7 +8,7 @@ export interface TimedSample {
   t: number;
   v: number;
   /** A staleness marker: the series was missing from a successful scrape, or the scrape failed. */
-  stale?: true;
+  stale?: boolean;
 }
 
 /** One series' recent samples, oldest first; `labels` includes `__name__`. */
