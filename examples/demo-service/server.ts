@@ -36,7 +36,6 @@ export async function startDemoService(options: DemoOptions = {}): Promise<DemoS
     const at = now();
     const state = demoState(at - startedAt, cycleMs);
     traffic.advance(at, state);
-    const requests = traffic.requests;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/api/monitor/health') {
       const restarting = state.phase === 'restarting';

@@ -763,7 +763,8 @@ function split(text: string): ({ kind: 'text'; text: string } | { kind: 'action'
       if (ch === '"' || ch === '`' || ch === "'") quote = ch;
       else if (ch === '}' && text[j + 1] === '}') break;
     }
-    if (j >= text.length) throw new TemplateError('unclosed action');
+    if (j >= text.length)
+      throw new TemplateError(quote === undefined ? 'unclosed action' : 'unterminated quoted string');
     close = j;
     let body = text.slice(bodyStart, close);
     if (/[ \t\r\n]-$/.test(body)) {

@@ -29,6 +29,7 @@ import { targetLabels } from '../../functions/probing/kinds/prometheus';
 import { runRound } from '../../functions/probing/run';
 import { stateStore } from '../../functions/probing/state';
 import { annotateRuleAlerts } from '../../functions/rules/annotate';
+import { expandTemplate } from '../../functions/rules/template';
 import { startHttpServer, type TestServer } from '../helpers/servers';
 
 const run = promisify(execFile);
@@ -331,4 +332,83 @@ describe('the issue’s rules file fires the same alerts in vigil and in Prometh
     expect(outcome).toMatchObject({ ok: true });
     expect(outcome.output).toContain('SUCCESS');
   }, 30_000);
+});
+
+/** Templates Prometheus and vigil must render alike (execution errors aside: Go's message carries positions). */
+const TEMPLATES: Record<string, string> = {
+  value: 'QPS is {{ $value }}',
+  dotValue: '{{ .Value }} {{ .Labels.job }}',
+  humanize: '{{ $value | humanize }} {{ humanize 0.000123 }} {{ humanize 0 }}',
+  humanize1024: '{{ humanize1024 $value }}',
+  percentage: '{{ $value | humanizePercentage }}',
+  duration: '{{ humanizeDuration $value }} {{ humanizeDuration 0.25 }} {{ humanizeDuration 90061 }}',
+  timestamp: '{{ humanizeTimestamp 1700000000 }}',
+  printf: '{{ printf "%.2f|%6.1f|%-4s|%04d|%+d|%e|%g" $value $value "ab" 7 3 $value $value }}',
+  printfMismatch: '{{ printf "%d %s" $value }}',
+  rounding: '{{ printf "%.0f %.0f %.1f %.2f" 0.5 2.5 0.25 2.675 }}',
+  labels: '{{ $labels.instance }} [{{ $labels.nope }}] {{ index $labels "job" }}',
+  control: '{{ if gt $value 1000.0 }}high{{ else if gt $value 1.0 }}mid{{ else }}low{{ end }}',
+  with: '{{ with $labels.job }}job {{ . }}{{ end }}{{ with $labels.nope }}never{{ end }}',
+  trims: '{{- $v := printf "%.1f" $value -}}  [ {{- $v -}} ]  {{/* c */}}',
+  logic:
+    '{{ and 1 "" }}|{{ or "" "x" }}|{{ not $labels.nope }}|{{ if eq $labels.job "api" "web" }}yes{{ end }}',
+  strings:
+    '{{ toUpper "ab" }} {{ title "hello world" }} {{ $labels.instance | stripPort }} {{ len $labels.job }}',
+  regex: '{{ reReplaceAll "(.*):(.*)" "$2" $labels.instance }} {{ match "^db" $labels.instance }}',
+  constants: '{{ 5 }} {{ 1e3 }} {{ 2.0 }} {{ 1e21 }}',
+};
+
+describe('templates render as Prometheus renders them (promtool test rules)', () => {
+  it('gives the same annotations for every template, at several values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-templates-'));
+    cleanup.push(dir);
+    const values = [1500, 1234567.891, 0.0523, 12.3456, 3725.5];
+    const rules = join(dir, 'templates.yml');
+    writeFileSync(
+      rules,
+      stringify({ groups: [{ name: 't', rules: [{ alert: 'T', expr: 'g > 0', annotations: TEMPLATES }] }] }),
+    );
+    const labels = { instance: 'db-1.example.com:9100', job: 'api' };
+    const file = {
+      rule_files: [rules],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: values.map((value, index) => ({
+            series: `g{instance="${labels.instance}",job="${labels.job}",case="${index}"}`,
+            values: String(value),
+          })),
+          alert_rule_test: [
+            {
+              eval_time: '0m',
+              alertname: 'T',
+              exp_alerts: values.map((value, index) => ({
+                exp_labels: { ...labels, case: String(index), alertname: 'T' },
+                exp_annotations: Object.fromEntries(
+                  Object.entries(TEMPLATES).map(([name, text]) => [
+                    name,
+                    expandTemplate(text, {
+                      labels: { __name__: 'g', ...labels, case: String(index) },
+                      value,
+                    }),
+                  ]),
+                ),
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const path = join(dir, 'templates.test.yml');
+    writeFileSync(path, stringify(file));
+    const outcome = await run('promtool', ['test', 'rules', path]).then(
+      ({ stdout }) => ({ ok: true, output: stdout }),
+      (error: { stdout?: string; stderr?: string }) => ({
+        ok: false,
+        output: `${error.stdout}\n${error.stderr}`,
+      }),
+    );
+    expect(outcome).toMatchObject({ ok: true });
+  });
 });
