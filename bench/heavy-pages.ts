@@ -12,8 +12,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { oneFamilyPage } from '../test/helpers/pages';
+import { bundleBenchChild } from './bundle';
 import type { BenchSection } from './types';
 
 const HEALTHY_TARGETS = 16;
@@ -116,22 +116,6 @@ async function serve(pages: Scenario['pages']): Promise<{ url: string; close: ()
   };
 }
 
-/** The round runner as one CJS bundle, like the Lambda's: the inspection worker then loads the bundle. */
-function bundleRoundRunner(dir: string): string {
-  const outfile = join(dir, 'heavy-round.cjs');
-  buildSync({
-    entryPoints: [join(__dirname, 'heavy-round.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 async function runScenario(scenario: Scenario, runner: string): Promise<RoundOutcome> {
   const server = await serve(scenario.pages);
   try {
@@ -161,7 +145,7 @@ async function runScenario(scenario: Scenario, runner: string): Promise<RoundOut
 
 export async function run(): Promise<BenchSection> {
   const rows: string[] = [];
-  const runner = bundleRoundRunner(mkdtempSync(join(tmpdir(), 'vigil-heavy-bundle-')));
+  const runner = bundleBenchChild('heavy-round', mkdtempSync(join(tmpdir(), 'vigil-heavy-bundle-')));
   for (const scenario of SCENARIOS) {
     const outcome = await runScenario(scenario, runner);
     const healthy = outcome.results.filter((result) => result.target.startsWith('healthy-'));

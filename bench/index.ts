@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark in one process, one after another (so they don't compete for the two
  * cores), and writes bench/RESULTS.md with the machine they ran on. Figures are measurements, never test
- * assertions. `npm run bench -- packing` runs only the sections whose name matches.
+ * assertions. `npm run bench -- packing` runs only the sections whose name matches and replaces only those
+ * sections of RESULTS.md, keeping the others as they were.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Bench, BenchSection } from './types';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   jsonpath: () => import('./jsonpath'),
   state: () => import('./state'),
   'heavy-pages': () => import('./heavy-pages'),
+  memory: () => import('./memory'),
   promql: () => import('./promql'),
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
@@ -30,6 +32,18 @@ function machine(): string {
   ].join('\n');
 }
 
+/** The `## Title` sections of an earlier RESULTS.md, the machine block aside. */
+function previousSections(text: string): BenchSection[] {
+  return text
+    .split(/^## /m)
+    .slice(1)
+    .map((part) => {
+      const newline = part.indexOf('\n');
+      return { title: part.slice(0, newline).trim(), markdown: part.slice(newline + 1) };
+    })
+    .filter((section) => section.title !== 'Machine');
+}
+
 async function main() {
   const filter = process.argv.slice(2);
   const sections: BenchSection[] = [];
@@ -39,6 +53,11 @@ async function main() {
     const { run } = await load();
     sections.push(await run());
   }
+  const out = join(__dirname, 'RESULTS.md');
+  // A partial run keeps the sections it did not run, in their place; new ones go at the end.
+  const kept = existsSync(out) && filter.length > 0 ? previousSections(readFileSync(out, 'utf8')) : [];
+  const merged = kept.map((old) => sections.find((section) => section.title === old.title) ?? old);
+  for (const section of sections) if (!merged.includes(section)) merged.push(section);
   const markdown = `# vigil benchmark results
 
 Written by \`npm run bench\`; rerun it to refresh. Timings vary between machines and runs: compare ratios
@@ -47,8 +66,7 @@ measured in the same run, not absolute numbers across runs.
 ## Machine
 ${machine()}
 
-${sections.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join('\n')}`;
-  const out = join(__dirname, 'RESULTS.md');
+${merged.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join('\n')}`;
   writeFileSync(out, markdown);
   process.stdout.write(markdown);
   process.stderr.write(`bench: wrote ${out}\n`);

@@ -139,7 +139,8 @@ export function formatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: 
   }
 }
 
-function goTypeName(value: GoValue): string {
+/** The Go type a value has, as fmt names it (`float64`, `int`, `string`…). */
+export function goTypeName(value: GoValue): string {
   if (value === undefined) return '<nil>';
   if (value instanceof GoInt) return 'int';
   if (typeof value === 'number') return 'float64';

@@ -9,7 +9,7 @@
  * Parsing accepts every construct of that subset and names what it does not support (`range`, `query`, …) with
  * the reason; an execution error renders as Prometheus renders it: `<error expanding template: …>`.
  */
-import { formatFloat, GoInt, type GoValue, printValue, sprint, sprintf } from './gofmt';
+import { formatFloat, GoInt, type GoValue, goTypeName, printValue, sprint, sprintf } from './gofmt';
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -80,7 +80,7 @@ function toFloat(value: GoValue, fn: string): number {
       );
     return parsed;
   }
-  throw new TemplateError(`error calling ${fn}: can't convert ${typeName(value)} to float`);
+  throw new TemplateError(`error calling ${fn}: can't convert ${goTypeName(value)} to float`);
 }
 
 /** strconv.ParseFloat's syntax, as exporters and labels write numbers. */
@@ -92,15 +92,6 @@ function parseGoFloatText(text: string): number | undefined {
     return undefined;
   }
   return Number(trimmed);
-}
-
-function typeName(value: GoValue): string {
-  if (value === undefined) return '<nil>';
-  if (value instanceof GoInt) return 'int';
-  if (typeof value === 'number') return 'float64';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'boolean') return 'bool';
-  return 'map[string]string';
 }
 
 const g4 = (v: number) => formatFloat(v, 'g', 4);
@@ -239,7 +230,9 @@ function arity(fn: string, args: GoValue[], want: number): void {
 
 function stringArg(fn: string, value: GoValue): string {
   if (typeof value !== 'string') {
-    throw new TemplateError(`wrong type for value; expected string; got ${typeName(value)} (calling ${fn})`);
+    throw new TemplateError(
+      `wrong type for value; expected string; got ${goTypeName(value)} (calling ${fn})`,
+    );
   }
   return value;
 }
@@ -283,14 +276,14 @@ const FUNCTIONS: Record<string, Fn> = {
     const [value] = args;
     if (typeof value === 'string') return new GoInt(new TextEncoder().encode(value).length);
     if (value instanceof Map) return new GoInt(value.size);
-    throw new TemplateError(`error calling len: len of type ${typeName(value)}`);
+    throw new TemplateError(`error calling len: len of type ${goTypeName(value)}`);
   },
   index: (args) => {
     const [item, ...keys] = args;
     let value: GoValue = item;
     for (const key of keys) {
       if (!(value instanceof Map))
-        throw new TemplateError(`error calling index: can't index item of type ${typeName(value)}`);
+        throw new TemplateError(`error calling index: can't index item of type ${goTypeName(value)}`);
       value = value.get(stringArg('index', key)) ?? '';
     }
     return value;
@@ -907,7 +900,7 @@ function field(value: Dot, name: string): GoValue {
   }
   if (value instanceof Map) return value.get(name) ?? '';
   if (value === undefined) throw new TemplateError(`nil pointer evaluating interface {}.${name}`);
-  throw new TemplateError(`can't evaluate field ${name} in type ${typeName(value)}`);
+  throw new TemplateError(`can't evaluate field ${name} in type ${goTypeName(value)}`);
 }
 
 function chain(value: Dot, fields: readonly string[]): Dot {

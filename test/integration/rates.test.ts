@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
+import { INLINE_MAX_BYTES } from '../../functions/probing/inspection-pool';
 import { type RoundOptions, runRound } from '../../functions/probing/run';
 import { stateStore } from '../../functions/probing/state';
 import type { ProbeResult } from '../../functions/probing/types';
@@ -135,6 +136,17 @@ describe('rates across rounds', () => {
     expect(later[1]?.values.map((value) => value.dimensions.code)).toEqual(['200']);
     const kept = (await stateStore({}, dir).read('round')).state.targets.api?.series;
     expect(kept?.map((series) => series.labels.code)).toEqual(['200']);
+  });
+
+  it('hands the history to the inspection worker with a large page (packed), and the rate comes out the same', async () => {
+    // Over INLINE_MAX_BYTES: inspected in the worker thread, the history crossing with the request.
+    const padding = Array.from({ length: 12_000 }, (_, i) => `padding_gauge{i="${i}"} ${i}`).join('\n');
+    const pages = [0, 1, 2, 3, 4, 5].map(
+      (minute) => `${counters({ 200: 1000 + 60 * minute })}\n${padding}\n`,
+    );
+    expect(Buffer.byteLength(pages[0]!)).toBeGreaterThan(INLINE_MAX_BYTES);
+    const results = await rounds({ Qps: 'sum(rate(http_requests_total[5m]))' }, pages);
+    expect(values(results[5], 'Qps')![0]).toBeCloseTo(1, 12);
   });
 
   it('keeps both rounds of two that overlap (conditional writes), in time order', async () => {

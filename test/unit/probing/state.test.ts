@@ -1,5 +1,6 @@
 /** The rate-state history (pure) and its stored encoding. */
 import { gzipSync } from 'node:zlib';
+import { packHistory, unpackHistory } from '../../../functions/probing/history-transfer';
 import { decodeState, encodeState, StateDecodeError } from '../../../functions/probing/state/codec';
 import { type HistoryLimits, type RoundSamples, recordRound } from '../../../functions/probing/state/history';
 import { emptyState, type ShardState } from '../../../functions/probing/state/types';
@@ -283,5 +284,22 @@ describe('state encoding', () => {
     const bytes = encodeState(big).length;
     expect(bytes).toBeLessThan(100_000);
     expect(decodeState(encodeState(big))).toEqual(big);
+  });
+});
+
+describe('history packed for the inspection worker', () => {
+  it('unpacks what it packed, staleness markers and non-finite values included', () => {
+    const history = [
+      {
+        labels: { __name__: 'a', x: '1' },
+        samples: [
+          { t: 1, v: 2 },
+          { t: 2, v: Number.NaN, stale: true },
+        ],
+      },
+      { labels: { __name__: 'b' }, samples: [] },
+      { labels: { __name__: 'c' }, samples: [{ t: 3, v: Number.POSITIVE_INFINITY }] },
+    ];
+    expect(unpackHistory(structuredClone(packHistory(history)))).toEqual(history);
   });
 });
