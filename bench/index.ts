@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark in one process, one after another (so they don't compete for the two
  * cores), and writes bench/RESULTS.md with the machine they ran on. Figures are measurements, never test
- * assertions. `npm run bench -- packing` runs only the sections whose name matches.
+ * assertions. `npm run bench -- packing` runs only the sections whose name matches and replaces only those
+ * sections of RESULTS.md, keeping the others as they were.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, type as osType, release, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   jsonpath: () => import('./jsonpath'),
   state: () => import('./state'),
   'heavy-pages': () => import('./heavy-pages'),
+  memory: () => import('./memory'),
   promql: () => import('./promql'),
   'sharded-round': () => import('./sharded-round'),
   packing: () => import('./packing'),
@@ -32,7 +34,7 @@ function machine(): string {
   ].join('\n');
 }
 
-/** The `## ` sections of an existing RESULTS.md, in order. */
+/** The `## Title` sections of an earlier RESULTS.md, in order, the machine block aside. */
 function sectionsOf(markdown: string): BenchSection[] {
   return markdown
     .split(/^## /m)
@@ -40,7 +42,8 @@ function sectionsOf(markdown: string): BenchSection[] {
     .map((chunk) => {
       const newline = chunk.indexOf('\n');
       return { title: chunk.slice(0, newline).trim(), markdown: chunk.slice(newline + 1) };
-    });
+    })
+    .filter((section) => section.title !== 'Machine');
 }
 
 async function main() {
@@ -53,13 +56,11 @@ async function main() {
     sections.push(await run());
   }
   const out = join(__dirname, 'RESULTS.md');
-  // A filtered run replaces only its own sections: the others keep the figures of the run that made them.
+  // A filtered run replaces only its own sections, in their place: the others keep the figures of the run that
+  // made them. Sections new to RESULTS.md go at the end.
   const kept = filter.length > 0 && existsSync(out) ? sectionsOf(readFileSync(out, 'utf8')) : [];
-  const titles = new Set(sections.map((section) => section.title));
-  const merged = [
-    ...kept.filter((section) => section.title !== 'Machine' && !titles.has(section.title)),
-    ...sections,
-  ];
+  const merged = kept.map((old) => sections.find((section) => section.title === old.title) ?? old);
+  for (const section of sections) if (!merged.includes(section)) merged.push(section);
   const markdown = `# vigil benchmark results
 
 Written by \`npm run bench\`; rerun it to refresh. Timings vary between machines and runs: compare ratios

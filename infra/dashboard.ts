@@ -20,6 +20,7 @@ import {
 import type { AlarmLevel } from '../functions/config/metric';
 import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
 import { LOCATION_DIMENSION, STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
+import { publishedMetrics } from '../functions/rules/metrics';
 import { alarmLogicalId } from './alarms';
 import { type CfnResource, getAtt, type Json, joined, REGION } from './cfn';
 
@@ -264,12 +265,13 @@ function paginate(config: VigilConfig, options: DashboardOptions): Page[] {
 
 /** How many alarms alarmDefinitions makes for a target (kept in step with it by a test). */
 export function alarmCount(config: VigilConfig, target: TargetConfig): number {
-  const levels = target.metrics.reduce(
+  const levels = publishedMetrics(target).reduce(
     (sum, metric) =>
       sum + Object.values(metric.thresholds ?? {}).filter((level) => level !== undefined).length,
     0,
   );
-  return levels + (config.alarms.down.enabled ? 1 : 0);
+  const downRule = target.type === 'prometheus' && target.rules?.down !== undefined;
+  return levels + (config.alarms.down.enabled || downRule ? 1 : 0);
 }
 
 /** Alarm-status widgets for `alarms`, ≤ ALARM_WIDGET_MAX_ALARMS each, from row `y`; returns the next free row. */
@@ -423,7 +425,7 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
     ('maxSeries' in target ? target.maxSeries : undefined) ?? config.probe.maxSeries,
     WIDGET_MAX_METRICS,
   );
-  for (const metric of target.metrics) {
+  for (const metric of publishedMetrics(target)) {
     const stat = widgetStatistic(metric);
     const series = seriesOf(target, metric);
     const entry =

@@ -20,8 +20,14 @@ const HASH_CHARS = 12;
  * The files a deployment of `config` needs, as absolute paths: the config itself, then every file it references
  * (a key that names a file, such as a rule file, adds it here so packaging picks it up).
  */
-export function configFiles(configFile: string, _config: VigilConfig): string[] {
-  return [resolve(configFile)];
+export function configFiles(configFile: string, config: VigilConfig): string[] {
+  const files = [resolve(configFile)];
+  for (const target of config.targets) {
+    // Rule files: the webhook renders their annotations, so they ship next to the config.
+    if (target.type === 'prometheus')
+      for (const path of target.rules?.paths ?? []) if (!files.includes(path)) files.push(path);
+  }
+  return files;
 }
 
 interface StagedConfig {

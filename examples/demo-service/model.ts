@@ -5,15 +5,30 @@
  * drive a fast cycle deterministically.
  *
  * With the default 3-minute cycle and `vigil dev`'s 5 s interval: warning at ~1 min, critical at ~1.5 min,
- * emergency at ~2 min, down during the restart at ~2.4 min, everything resolved by ~2.8 min.
+ * emergency at ~2 min, down during the restart at ~2.4 min, everything resolved by ~2.8 min. Its /metrics page
+ * also carries a request counter by status and a latency histogram moving with the leak, for the rule file
+ * (rules.yml): HighLatency and HighErrorRate fire during the leak and resolve after the restart.
  */
 
 export interface DemoState {
   goroutines: number;
   allocMb: number;
-  /** Requests per probe interval answered with 5xx: spikes while the leak is worst. */
+  /** Share of requests answered with 5xx: spikes while the leak is worst. */
   errorRatio: number;
+  /** Mean request latency in seconds (exponentially distributed): grows with the goroutines. */
+  latencySeconds: number;
   phase: DemoPhase;
+}
+
+/** Requests a second the demo serves, whatever its phase (a restart resets its counters, as a process does). */
+export const DEMO_REQUESTS_PER_SECOND = 200;
+/** Bucket bounds of the demo's latency histogram (client_golang's defaults, trimmed). */
+export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+const BASELINE_LATENCY_S = 0.03;
+
+/** Share of requests at or below `le` seconds when latencies are exponential with mean `mean`. */
+export function latencyShare(le: number, mean: number): number {
+  return 1 - Math.exp(-le / mean);
 }
 
 export const DEMO_PHASES = ['steady', 'leaking', 'restarting'] as const;
@@ -40,11 +55,18 @@ export function demoState(elapsedMs: number, cycleMs: number): DemoState {
       goroutines: Math.round(BASELINE_GOROUTINES + wobble),
       allocMb: 180,
       errorRatio: 0.001,
+      latencySeconds: BASELINE_LATENCY_S,
       phase: 'steady',
     };
   }
   if (t >= RESTART_AT) {
-    return { goroutines: RESTARTING_GOROUTINES, allocMb: 40, errorRatio: 0, phase: 'restarting' };
+    return {
+      goroutines: RESTARTING_GOROUTINES,
+      allocMb: 40,
+      errorRatio: 0,
+      latencySeconds: BASELINE_LATENCY_S,
+      phase: 'restarting',
+    };
   }
   // Exponential growth from baseline to peak, then a plateau: a leak grows until something gives.
   const progress = Math.min(1, (t - LEAK_STARTS_AT) / (PEAK_AT - LEAK_STARTS_AT));
@@ -53,6 +75,8 @@ export function demoState(elapsedMs: number, cycleMs: number): DemoState {
     goroutines: Math.round(goroutines + wobble),
     allocMb: Math.round(180 + goroutines * 0.08),
     errorRatio: goroutines > 5_000 ? 0.08 : 0.002,
+    // p95 of an exponential is 3 × its mean: about 0.1 s at rest, past 0.5 s once goroutines pass ~4,500.
+    latencySeconds: BASELINE_LATENCY_S * (goroutines / BASELINE_GOROUTINES),
     phase: 'leaking',
   };
 }

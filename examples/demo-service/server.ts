@@ -1,11 +1,12 @@
 /**
  * DEMO ONLY — a stand-in for "a service your team already runs", started by `vigil dev` (and usable alone:
  * `npx tsx examples/demo-service/server.ts --port 3000`). It exposes the two kinds of health endpoint vigil
- * probes: a JSON health endpoint and a Prometheus /metrics page, both following the leak cycle in model.ts.
+ * probes: a JSON health endpoint and a Prometheus /metrics page, both following the leak cycle in model.ts. The
+ * page's request counter and latency histogram are what rules.yml (its Prometheus alert rules) alarms on.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { demoState } from './model';
+import { DEMO_REQUESTS_PER_SECOND, type DemoState, demoState, LATENCY_BUCKETS, latencyShare } from './model';
 
 export interface DemoService {
   url: string;
@@ -29,15 +30,12 @@ export async function startDemoService(options: DemoOptions = {}): Promise<DemoS
   const now = options.now ?? Date.now;
   const startedAt = now();
   const cycleMs = options.cycleMs ?? DEFAULT_CYCLE_MS;
-  const requests = { get200: 0, get500: 0, post200: 0, post500: 0 };
+  const traffic = new Traffic(startedAt);
 
   const server: Server = createServer((req, res) => {
-    const state = demoState(now() - startedAt, cycleMs);
-    // Simulated traffic: each probe stands for 1,000 requests of which errorRatio failed.
-    requests.get200 += Math.round(700 * (1 - state.errorRatio));
-    requests.get500 += Math.round(700 * state.errorRatio);
-    requests.post200 += Math.round(300 * (1 - state.errorRatio));
-    requests.post500 += Math.round(300 * state.errorRatio);
+    const at = now();
+    const state = demoState(at - startedAt, cycleMs);
+    traffic.advance(at, state);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/api/monitor/health') {
       const restarting = state.phase === 'restarting';
@@ -54,7 +52,7 @@ export async function startDemoService(options: DemoOptions = {}): Promise<DemoS
     }
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(metricsPage(state, requests));
+      res.end(metricsPage(state, traffic));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -76,7 +74,48 @@ export async function startDemoService(options: DemoOptions = {}): Promise<DemoS
   };
 }
 
-function metricsPage(state: ReturnType<typeof demoState>, requests: Record<string, number>): string {
+/**
+ * Simulated traffic as counters: DEMO_REQUESTS_PER_SECOND requests a second (70% GET), errorRatio of them 5xx,
+ * latencies exponential with the state's mean, added up for the time since the last request. A restart resets
+ * them, as a restarted process does (rate() sees a counter reset).
+ */
+class Traffic {
+  requests = { get200: 0, get500: 0, post200: 0, post500: 0 };
+  buckets = LATENCY_BUCKETS.map(() => 0);
+  count = 0;
+  sum = 0;
+  private phase: DemoState['phase'] = 'steady';
+
+  constructor(private last: number) {}
+
+  advance(at: number, state: DemoState): void {
+    if (state.phase === 'restarting' && this.phase !== 'restarting') {
+      this.requests = { get200: 0, get500: 0, post200: 0, post500: 0 };
+      this.buckets = LATENCY_BUCKETS.map(() => 0);
+      this.count = 0;
+      this.sum = 0;
+    }
+    this.phase = state.phase;
+    const seconds = Math.max(0, (at - this.last) / 1000);
+    this.last = at;
+    const total = DEMO_REQUESTS_PER_SECOND * seconds;
+    this.requests.get200 += 0.7 * total * (1 - state.errorRatio);
+    this.requests.get500 += 0.7 * total * state.errorRatio;
+    this.requests.post200 += 0.3 * total * (1 - state.errorRatio);
+    this.requests.post500 += 0.3 * total * state.errorRatio;
+    LATENCY_BUCKETS.forEach((le, index) => {
+      this.buckets[index]! += total * latencyShare(le, state.latencySeconds);
+    });
+    this.count += total;
+    this.sum += total * state.latencySeconds;
+  }
+}
+
+/** Counters are whole requests, as a client library would count them. */
+const whole = (value: number) => Math.round(value);
+
+function metricsPage(state: DemoState, traffic: Traffic): string {
+  const requests = traffic.requests;
   return `# HELP go_goroutines Number of goroutines that currently exist.
 # TYPE go_goroutines gauge
 go_goroutines ${state.goroutines}
@@ -85,10 +124,16 @@ go_goroutines ${state.goroutines}
 go_memstats_alloc_bytes ${state.allocMb * 1024 * 1024}
 # HELP http_requests_total Total HTTP requests by method and status.
 # TYPE http_requests_total counter
-http_requests_total{method="GET",status="200"} ${requests.get200}
-http_requests_total{method="GET",status="500"} ${requests.get500}
-http_requests_total{method="POST",status="200"} ${requests.post200}
-http_requests_total{method="POST",status="500"} ${requests.post500}
+http_requests_total{method="GET",status="200"} ${whole(requests.get200)}
+http_requests_total{method="GET",status="500"} ${whole(requests.get500)}
+http_requests_total{method="POST",status="200"} ${whole(requests.post200)}
+http_requests_total{method="POST",status="500"} ${whole(requests.post500)}
+# HELP http_request_duration_seconds Request latency.
+# TYPE http_request_duration_seconds histogram
+${LATENCY_BUCKETS.map((le, index) => `http_request_duration_seconds_bucket{le="${le}"} ${whole(traffic.buckets[index]!)}`).join('\n')}
+http_request_duration_seconds_bucket{le="+Inf"} ${whole(traffic.count)}
+http_request_duration_seconds_sum ${traffic.sum.toFixed(3)}
+http_request_duration_seconds_count ${whole(traffic.count)}
 # HELP demo_phase Current phase of the demo leak cycle (1 for the active phase).
 # TYPE demo_phase gauge
 demo_phase{phase="steady"} ${state.phase === 'steady' ? 1 : 0}

@@ -28,6 +28,8 @@ import { STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
 import { kindOf } from '../probing/kinds';
 import type { AlarmSeries } from '../probing/kinds/types';
+import { parsePromql, resultHasLabels } from '../promql';
+import { forPeriods } from '../rules/translate';
 import { quorumMath, quorumOf } from './quorum';
 import { type CloudWatchComparison, COMPARISONS, type ParsedComparison, parseComparison } from './threshold';
 
@@ -59,6 +61,13 @@ const NAME_HASH_CHARS = 8;
 export type TreatMissingData = (typeof TREAT_MISSING)[number];
 /** Per-threshold `missing:` when not given (the down alarm's default is in the schema: the same). */
 const DEFAULT_THRESHOLD_MISSING: TreatMissingData = 'ignore';
+/**
+ * Alarms of Prometheus alerting rules: a round whose expression has no value (no series, NaN, a range not yet
+ * filled) is an inactive alert in Prometheus, which resets `for:` and resolves a firing alert; `notBreaching` is
+ * exactly that, and makes M = N consecutive periods the same as `for:` (README "Rule files"). The price: a
+ * stalled probe resolves firing rule alarms too (the probe-stalled alarm says why).
+ */
+const RULE_MISSING: TreatMissingData = 'notBreaching';
 
 /**
  * Where an alarm's actions publish: `alerts`, the topic the webhook reads; `meta`, the topic of the alarms on vigil
@@ -130,6 +139,8 @@ export interface AlarmDefinition {
   runbook?: string;
   /** Human sentence(s), then the `vigil:{...}` line; ≤ ALARM_DESCRIPTION_MAX_CHARS. */
   description: string;
+  /** The alerting rule (its `alert` name) this alarm is, when it comes from a rule file. */
+  rule?: string;
 }
 
 export interface DefinitionOptions {
@@ -148,6 +159,8 @@ export interface AlarmMeta {
   severity: Severity;
   target: string;
   metric: string;
+  /** The alerting rule's name, for alarms from rule files: the webhook renders its labels and annotations. */
+  rule?: string;
   dashboard?: string;
   runbook?: string;
 }
@@ -162,12 +175,16 @@ export function alarmDefinitions(config: VigilConfig, options: DefinitionOptions
     const where = `targets[${targetIndex}]`;
     const down = config.alarms.down;
     const locations = config.probe.locations;
-    if (down.enabled) {
+    const rules = target.type === 'prometheus' ? target.rules : undefined;
+    // A rule file's `up == 0` is this target's down alarm: its severity, its `for:` as consecutive periods.
+    const downRule = rules?.down?.alarm;
+    if (down.enabled || downRule) {
+      const periods = downRule ? forPeriods(downRule.forMs, period * 1000) : undefined;
       definitions.push(
         finish(config, options, target, {
           kind: 'down',
-          severity: down.severity,
-          source: 'alarms.down',
+          severity: downRule?.level ?? down.severity,
+          source: downRule ? `${where}.rules` : 'alarms.down',
           nameParts: [target.name, 'down'],
           metric: selector(config, target, STANDARD_METRICS.success, 'exact'),
           unit: 'Count',
@@ -180,11 +197,35 @@ export function alarmDefinitions(config: VigilConfig, options: DefinitionOptions
               }
             : { comparison: { op: '<', threshold: 1 } }),
           periodSeconds: period,
-          datapointsToAlarm: down.for,
-          evaluationPeriods: down.of,
+          datapointsToAlarm: periods ?? down.for,
+          evaluationPeriods: periods ?? down.of,
           treatMissingData: down.missing,
+          ...(downRule ? { rule: downRule.alert } : {}),
         }),
       );
+    }
+    for (const metric of rules?.metrics ?? []) {
+      const series: AlarmSeries = resultHasLabels(parsePromql(metric.query)) ? 'all' : 'exact';
+      for (const alarm of metric.alarms) {
+        const periods = forPeriods(alarm.forMs, period * 1000);
+        definitions.push(
+          finish(config, options, target, {
+            kind: 'threshold',
+            severity: alarm.level,
+            source: `${where}.rules`,
+            nameParts: [target.name, metric.name],
+            metric: selector(config, target, metric.name, series),
+            unit: metric.unit,
+            statistic: statisticFor(alarm.comparison),
+            comparison: alarm.comparison,
+            periodSeconds: period,
+            datapointsToAlarm: periods,
+            evaluationPeriods: periods,
+            treatMissingData: RULE_MISSING,
+            rule: alarm.alert,
+          }),
+        );
+      }
     }
     target.metrics.forEach((metric, metricIndex) => {
       if (!metric.thresholds) return;
@@ -337,7 +378,8 @@ type Draft = Omit<
   | 'dashboard'
   | 'runbook'
   | 'description'
-> & { nameParts: string[] };
+  | 'rule'
+> & { nameParts: string[]; rule?: string };
 
 function finish(
   config: VigilConfig,
@@ -398,8 +440,10 @@ function describe(definition: AlarmDefinition, region: string): string {
   const where = definition.dashboard
     ? ` Its row on the ${definition.dashboard} dashboard shows the history.`
     : '';
+  const ruleText = definition.rule === undefined ? '' : `Prometheus rule ${definition.rule}: `;
   const sentence =
-    definition.kind === 'down' && definition.math
+    ruleText +
+    (definition.kind === 'down' && definition.math
       ? `${target} is down (${definition.severity}): its probe failed from at least ${definition.threshold} of ${definition.math.queries.length} locations (${definition.math.queries.map((query) => query.label).join(', ')}) ${window}. ` +
         `One location alone never fires it; the dashboard shows each location's success and latency. Check that ${target} answers, then the probe function's logs in the failing locations.${where}`
       : definition.kind === 'down'
@@ -408,11 +452,12 @@ function describe(definition: AlarmDefinition, region: string): string {
           `Check that ${target} answers with the expected status and conditions in time, then the probe function's logs.${where}`
         : `${metric.metricName} of ${target} is ${comparisonWords(comparison.op)} ${comparison.threshold} (${definition.severity}): ` +
           `the ${definition.statistic.toLowerCase()}${metric.series === 'all' ? ' over all its series' : ''} breached ${window}. ` +
-          `Look at what drives ${metric.metricName} on ${target}; the alarm resolves when the value is back within the threshold.${where}`;
+          `Look at what drives ${metric.metricName} on ${target}; the alarm resolves when the value is back within the threshold.${where}`);
   return fitDescription(sentence, {
     severity: definition.severity,
     target,
     metric: metric.metricName,
+    ...(definition.rule === undefined ? {} : { rule: definition.rule }),
     ...(definition.dashboard ? { dashboard: dashboardUrl(region, definition.dashboard) } : {}),
     ...(definition.runbook ? { runbook: definition.runbook } : {}),
   });

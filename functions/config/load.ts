@@ -16,6 +16,7 @@ import {
   visit,
 } from 'yaml';
 import type { z } from 'zod';
+import { type ReadRuleFile, readRuleFileFromDisk, resolveRuleFiles } from './rules';
 import { configSchema, type VigilConfig } from './schema';
 
 export const DEFAULT_CONFIG_FILE = 'vigil.yml';
@@ -68,8 +69,20 @@ export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.e
  */
 const YAML_MAX_ALIAS_COUNT = 100;
 
-/** Parses and validates config text; throws ConfigError listing every problem. */
-export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConfig {
+export interface ParseOptions {
+  /** Reads a rule file (`rules:`), given its path resolved against the config file's directory. */
+  readRuleFile?: ReadRuleFile;
+}
+
+/**
+ * Parses and validates config text, reading the rule files it names (relative to `file`); throws ConfigError
+ * listing every problem.
+ */
+export function parseConfig(
+  text: string,
+  file = DEFAULT_CONFIG_FILE,
+  options: ParseOptions = {},
+): VigilConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -102,12 +115,23 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_FILE): VigilConf
       },
     ]);
   }
+  const rules = resolveRuleFiles(data, file, options.readRuleFile ?? readRuleFileFromDisk);
+  const ruleIssues: ConfigIssue[] = rules.issues.map((issue) => {
+    const line = lineOf(doc, lineCounter, issue.path);
+    return { path: formatPath(issue.path), message: issue.message, ...(line === undefined ? {} : { line }) };
+  });
   const result = configSchema.safeParse(data);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    file,
-    issuesOf(result.error, (path) => lineOf(doc, lineCounter, path)),
-  );
+  if (result.success && ruleIssues.length === 0) {
+    for (const [index, set] of rules.sets) {
+      const target = result.data.targets[index];
+      if (target?.type === 'prometheus') target.rules = set;
+    }
+    return result.data;
+  }
+  throw new ConfigError(file, [
+    ...(result.success ? [] : issuesOf(result.error, (path) => lineOf(doc, lineCounter, path))),
+    ...ruleIssues,
+  ]);
 }
 
 /** The key path (e.g. ['probe', 'timeout']) of the map key starting at `offset`, for a DUPLICATE_KEY error. */

@@ -13,6 +13,7 @@ import {
   PROBE_KINDS,
   PROBE_TYPES,
   type ProbeType,
+  type TargetFieldsOf,
   type TransportOf,
   type TypesOfTransport,
   transportOf,
@@ -66,7 +67,7 @@ interface DurationBounds {
  * Node clamps timers above 2^31-1 ms (~24.8 days) to 1 ms, so an unbounded duration would turn "wait very long"
  * into "fail at once": every duration key has its own range instead.
  */
-const DURATION_BOUNDS = {
+export const DURATION_BOUNDS = {
   /** A probe shorter than this fails on a DNS lookup alone; one longer than a Lambda run can never finish. */
   timeout: { min: 10, max: 15 * 60_000, why: 'a Lambda run lasts at most 15m' },
   maxDuration: { min: 1, max: 15 * 60_000, why: 'a probe cannot run longer than a Lambda, 15m' },
@@ -348,13 +349,20 @@ function checkTarget(type: ProbeType, value: unknown, ctx: z.RefinementCtx): voi
   });
 }
 
-/** An unknown target key that another transport uses says so: "method is for http, json, prometheus targets". */
+/** A kind's target keys: its transport's, and the kind's own (prometheus: `rules`, `job`). */
+function targetFieldsOf(type: ProbeType): z.ZodRawShape {
+  return { ...TRANSPORT_TARGET_FIELDS[transportOf({ type })], ...(PROBE_KINDS[type].targetFields ?? {}) };
+}
+
+/**
+ * An unknown target key that another kind uses says so: "method is for http, json, prometheus targets", "rules is
+ * for prometheus targets".
+ */
 function unknownTargetKeysMessage(type: ProbeType, keys: readonly string[]): string {
   return keys
     .map((key) => {
       const owners = PROBE_TYPES.filter(
-        (other) =>
-          other !== type && Object.hasOwn(TRANSPORT_TARGET_FIELDS[transportOf({ type: other })], key),
+        (other) => other !== type && Object.hasOwn(targetFieldsOf(other), key),
       );
       return owners.length === 0 ? `unknown key "${key}"` : `${key} is for ${owners.join(', ')} targets`;
     })
@@ -369,6 +377,7 @@ function targetSchemaOf(type: ProbeType) {
         ...TRANSPORT_TARGET_FIELDS[transportOf({ type })],
         type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
         metrics: z.array(metricSchemaOf(type)).default([]),
+        ...(PROBE_KINDS[type].targetFields ?? {}),
       },
       {
         error: (issue) =>
@@ -381,10 +390,11 @@ function targetSchemaOf(type: ProbeType) {
 type TargetOf<T extends ProbeType> = z.output<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   type: T;
   metrics: KindMetric<MetricFieldsOf<T>>[];
-};
+} & z.output<z.ZodObject<TargetFieldsOf<T>>>;
 type TargetInputOf<T extends ProbeType> = z.input<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   metrics?: KindMetricInput<MetricFieldsOf<T>>[];
-} & (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
+} & z.input<z.ZodObject<TargetFieldsOf<T>>> &
+  (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
 /** One target, validated: a union discriminated by `type` over every kind in the registry. */
 export type TargetConfig = { [T in ProbeType]: TargetOf<T> }[ProbeType];
 /** The targets of one transport (http: the http, json and prometheus kinds). */

@@ -28,6 +28,8 @@ import {
 } from '../intake/server';
 import { metaDispatchConfig } from '../meta/routes';
 import { probeAndPublish } from '../probing/cycle';
+import { stateStore } from '../probing/state';
+import { publishedMetrics } from '../rules/metrics';
 import { sqliteStateStore } from '../state/sqlite';
 import { productionDispatchDeps } from '../webhook/deps';
 import { handleWebhookEvent } from '../webhook/pipeline';
@@ -64,6 +66,8 @@ export const MIN_INTERVAL_MS = 100;
 export const DEFAULT_STATE_DIR = '.vigil';
 export const DEAD_LETTERS_FILE_NAME = 'dead-letters.jsonl';
 export const ALERT_STATE_FILE_NAME = 'alert-state.db';
+/** Under the state directory, one directory per simulated location for its rate state. */
+const LOCATION_STATE_DIR = 'locations';
 
 /** Time as the session sees it: real in `vigil dev`, stepped by tests. */
 export interface Clock {
@@ -123,7 +127,7 @@ export function devLayout(config: VigilConfig, alarms: LocalAlarms): DevLayout {
   return {
     targets: config.targets.map((target) => ({
       name: target.name,
-      metrics: target.metrics.map((metric) => metric.name),
+      metrics: publishedMetrics(target).map((metric) => metric.name),
     })),
     alarms: alarms.definitions.map((definition) => ({
       name: definition.name,
@@ -176,6 +180,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const deadLetters = fileDeadLetterStore(join(stateDir, DEAD_LETTERS_FILE_NAME));
   // The alert state survives a restart: a firing notified before it is resolved after it, and never paged twice.
   const state = sqliteStateStore(join(stateDir, ALERT_STATE_FILE_NAME));
+  // rate() history between rounds, as the Lambda keeps it in S3 (always local files here). Each simulated location
+  // keeps its own, as each deployed location has its own state bucket.
+  const rateState = stateStore({}, stateDir);
+  const rateStateOf = (location?: SimulatedLocation) =>
+    location === undefined ? rateState : stateStore({}, join(stateDir, LOCATION_STATE_DIR, location.name));
 
   let demo: DemoService | undefined;
   let demoStartedAt = startedAt;
@@ -292,6 +301,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         now: () => new Date(clock.now()),
         // As the Lambda does: the "probe stalled" alarm watches it.
         heartbeat: { probe: LOCAL_PROBE_NAME },
+        state: rateStateOf(location),
         ...(location ? { location: location.name } : {}),
       });
     // Each simulated location probes for real, one after another; the view shows the first one's results.
@@ -309,6 +319,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       ...(demo ? { demoPhase: demoState(at - demoStartedAt, demoCycleMs).phase } : {}),
     });
     for (const each of summaries) {
+      for (const problem of each.round.state?.problems ?? []) log('warn', problem);
       for (const dropped of each.dropped)
         log('warn', `${dropped.target}: ${dropped.metric} not stored: ${dropped.why}`);
       for (const failed of each.publish?.failed ?? []) log('warn', `not stored: ${failed.error}`);

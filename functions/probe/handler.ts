@@ -18,13 +18,16 @@ import { cloudWatchPublisher, summarize } from '../probing/cycle';
 import { planRound } from '../probing/fanout/planner';
 import { SHARD_QUEUE_ENV, sqsDispatch } from '../probing/fanout/sqs';
 import { parseShardMessage, runShard, type ShardMessage, type ShardOutcome } from '../probing/fanout/worker';
-import { stateObjects } from '../probing/state';
+import { stateObjects, stateStore } from '../probing/state';
 
 const logger = createLogger('vigil-probe');
 
 /** Finish this long before Lambda's hard stop so the summary is logged and returned. */
 const DEADLINE_MARGIN_MS = 1_000;
-/** Where lease files go without a state bucket (VIGIL_STATE_DIR overrides; the bucket wins whenever it is set). */
+/**
+ * Where lease files and the rate state go without a state bucket (VIGIL_STATE_DIR overrides; the bucket the
+ * deployment creates, VIGIL_STATE_BUCKET, wins whenever it is set).
+ */
 const LAMBDA_TMP_STATE_DIR = '/tmp/vigil';
 
 let config: VigilConfig | undefined;
@@ -55,10 +58,13 @@ export async function probeHandler(event: unknown, context: ProbeContext) {
   const location = locationOf(loaded);
   // Every location publishes to the home region's CloudWatch, where the alarms are.
   const home = loaded.probe.locations?.[0];
+  const stateDir = process.env.VIGIL_STATE_DIR ?? LAMBDA_TMP_STATE_DIR;
   const work = (message: ShardMessage) =>
     runShard(message, {
       config: loaded,
-      leases: stateObjects(process.env, process.env.VIGIL_STATE_DIR ?? LAMBDA_TMP_STATE_DIR),
+      leases: stateObjects(process.env, stateDir),
+      // rate() history, per shard: the shard's own object beside its lease.
+      state: stateStore(process.env, stateDir),
       holder: context.awsRequestId,
       deadline,
       publisher: cloudWatchPublisher(loaded, home === undefined ? {} : { region: home }),

@@ -7,6 +7,7 @@ import type { VigilConfig } from '../config/schema';
 import { type Datum, datumsFromResults, heartbeatDatum } from '../metrics/datums';
 import { type PublishReport, publishDatums } from '../metrics/publish';
 import { type RoundOptions, type RoundReport, runRound } from './run';
+import type { StateStore } from './state/types';
 
 export type Publisher = (
   namespace: string,
@@ -14,7 +15,7 @@ export type Publisher = (
   signal?: AbortSignal,
 ) => Promise<PublishReport>;
 
-export interface CycleOptions extends RoundOptions {
+export interface CycleOptions extends Omit<RoundOptions, 'state'> {
   /** Omit to probe without publishing (CLI without --publish). */
   publisher?: Publisher;
   /**
@@ -24,6 +25,8 @@ export interface CycleOptions extends RoundOptions {
   heartbeat?: { probe: string; at?: Date };
   /** The region this probe runs in, when vigil.yml lists `probe.locations` (a dimension of its metrics). */
   location?: string;
+  /** The rate state (range functions across rounds): S3 in Lambda, a file locally. Absent: no history. */
+  state?: StateStore;
   /** The state shard these targets belong to (fanout/shards.ts); absent: the whole round is one shard. */
   shard?: string;
 }
@@ -74,12 +77,13 @@ export async function probeAndPublish(
   config: VigilConfig,
   options: CycleOptions = {},
 ): Promise<CycleSummary> {
-  const { publisher, heartbeat, location, shard: _shard, ...roundOptions } = options;
+  const { publisher, heartbeat, location, state, shard, ...roundOptions } = options;
   const probeDeadline =
     options.deadline !== undefined && publisher ? options.deadline - PUBLISH_RESERVE_MS : options.deadline;
   const round = await runRound(config, {
     ...roundOptions,
     ...(probeDeadline === undefined ? {} : { deadline: probeDeadline }),
+    ...(state ? { state: { store: state, ...(shard === undefined ? {} : { shard }) } } : {}),
   });
   const { datums, dropped } = datumsFromResults(round.results, location === undefined ? {} : { location });
   if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, heartbeat.at ?? round.startedAt, location));
@@ -104,9 +108,25 @@ export function summarize(summary: CycleSummary) {
     failures: round.results
       .filter((result) => !result.success)
       .map((result) => ({ target: result.target, reason: result.reason, detail: result.detail })),
-    warnings: round.results.flatMap((result) =>
-      result.warnings.map((warning) => `${result.target}: ${warning}`),
-    ),
+    warnings: [
+      ...round.results.flatMap((result) => result.warnings.map((warning) => `${result.target}: ${warning}`)),
+      ...(round.state?.problems ?? []),
+    ],
+    ...(round.state
+      ? {
+          state: {
+            shard: round.state.shard,
+            readBytes: round.state.readBytes,
+            ...(round.state.written
+              ? {
+                  writtenBytes: round.state.written.bytes,
+                  written: round.state.written.written,
+                  attempts: round.state.written.attempts,
+                }
+              : {}),
+          },
+        }
+      : {}),
     datums: summary.datums,
     dropped: summary.dropped,
     ...(summary.publish ? { publish: summary.publish } : {}),

@@ -19,6 +19,7 @@
  * handler does), or check `isMainThread`.
  */
 import { isMainThread, parentPort, type TransferListItem, Worker, workerData } from 'node:worker_threads';
+import { type PackedHistory, packHistory, unpackHistory } from './history-transfer';
 import { type Interpretation, type InterpretRequest, interpret } from './interpret';
 
 /** Bodies up to this are inspected inline: at the parser's ~250 MB/s that is about a millisecond. */
@@ -34,7 +35,11 @@ const INSPECTION_WORKERS = 1;
 
 const WORKER_MARKER = 'vigil-inspection-worker';
 
-type WorkerRequest = { id: number; request: InterpretRequest };
+/** The request as it crosses: the body moved, the history packed in typed arrays (history-transfer.ts). */
+type WorkerRequest = {
+  id: number;
+  request: Omit<InterpretRequest, 'history'> & { history: PackedHistory };
+};
 type WorkerReply = { id: number; interpretation: Interpretation } | { id: number; error: string };
 
 interface Job {
@@ -91,9 +96,13 @@ class InspectionWorker {
     const { response } = job.request;
     const body = ownedBody(response.body);
     // The Buffer is rebuilt in the worker; structured clone would drop its Buffer-ness anyway.
-    const message = {
+    const message: WorkerRequest = {
       id: job.id,
-      request: { ...job.request, response: { ...response, body: new Uint8Array(body) } },
+      request: {
+        ...job.request,
+        response: { ...response, body: new Uint8Array(body) as unknown as Buffer },
+        history: packHistory(job.request.history),
+      },
     };
     worker.postMessage(message, [body as TransferListItem]);
   }
@@ -181,7 +190,10 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MAR
         ...request.response,
         body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
       };
-      reply = { id, interpretation: interpret({ ...request, response }) };
+      reply = {
+        id,
+        interpretation: interpret({ ...request, response, history: unpackHistory(request.history) }),
+      };
     } catch (error) {
       reply = { id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }

@@ -5,6 +5,7 @@
  * document never leaves it.
  */
 import type { TargetOfTransport } from '../config/schema';
+import type { SeriesSamples } from '../promql';
 import { type Condition, evaluateCondition, parseCondition } from './conditions';
 import { kindOf } from './kinds';
 import type { Inspection, ResponseView } from './kinds/types';
@@ -15,6 +16,13 @@ export interface InterpretRequest {
   /** The probe's duration so far, for `duration` conditions. */
   durationMs: number;
   maxSeries: number;
+  /** The scrape time (epoch ms): prometheus pages are stamped and evaluated at it. */
+  atMs: number;
+  /**
+   * The target's samples of earlier rounds (rate state), only those its queries select: structured-cloned into
+   * the worker with the request (bench/promql.ts measures it).
+   */
+  history: readonly SeriesSamples[];
 }
 
 export interface Interpretation {
@@ -38,6 +46,8 @@ export function interpret(request: InterpretRequest): Interpretation {
   const { target, response } = request;
   const { json, ...inspection } = kindOf(target).inspect(target, target.metrics, response, {
     maxSeries: request.maxSeries,
+    atMs: request.atMs,
+    history: request.history,
   });
   if (inspection.failure?.reason === 'parse') return { inspection, failedConditions: [] };
   const conditions = target.expect.conditions.map(compiledCondition);

@@ -8,9 +8,11 @@ import type { TargetConfig, TargetOfTransport, VigilConfig } from '../config/sch
 import type { ResolveOptions } from '../config/secrets';
 import { transportOf } from './kinds';
 import { mapWithConcurrency } from './pool';
+import { openRoundState, type RoundStateReport, WHOLE_ROUND_SHARD } from './round-state';
+import type { StateStore } from './state/types';
 import { TRANSPORTS } from './transports';
 import type { TransportName } from './transports/names';
-import type { Transport } from './transports/types';
+import type { Transport, TransportContext } from './transports/types';
 import type { ProbeResult } from './types';
 
 export interface RoundOptions {
@@ -26,6 +28,13 @@ export interface RoundOptions {
   ca?: readonly (string | Buffer)[];
   /** Called as each target finishes (CLI progress). */
   onResult?: (result: ProbeResult) => void;
+  /**
+   * The rate state (range functions across rounds): read once at the start of the round, written once at its end
+   * with a conditional write. `shard` names the object: a fan-out shard (fanout/shards.ts) holds exactly the
+   * targets of its round; the default, WHOLE_ROUND_SHARD, holds every target of the config (with `only`, the
+   * others keep their history).
+   */
+  state?: { store: StateStore; shard?: string };
 }
 
 export interface RoundReport {
@@ -34,6 +43,8 @@ export interface RoundReport {
   results: ProbeResult[];
   /** Targets the deadline cut off (also present in results with reason deadline). */
   unfinished: string[];
+  /** What happened to the rate state this round, when the round keeps one. */
+  state?: RoundStateReport;
 }
 
 /** Targets named in `only` that don't exist: the CLI reports them as a usage error. */
@@ -48,6 +59,13 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
   const targets = options.only
     ? config.targets.filter((target) => options.only!.includes(target.name))
     : config.targets;
+  const shard = options.state?.shard ?? WHOLE_ROUND_SHARD;
+  const state = options.state
+    ? await openRoundState(options.state.store, {
+        shard,
+        targets: shard === WHOLE_ROUND_SHARD ? config.targets : targets,
+      })
+    : undefined;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   if (options.deadline !== undefined) {
@@ -59,7 +77,14 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
     const results = await mapWithConcurrency(targets, config.probe.concurrency, async (target) => {
       const result = controller.signal.aborted
         ? deadlineResult(target, now())
-        : await probeTarget(target, config, { ...options, signal: controller.signal, now });
+        : await probeTarget(target, config, {
+            ...options,
+            signal: controller.signal,
+            now,
+            history: state?.historyOf(target) ?? [],
+            record: (recorded) => state?.record(target, recorded),
+          });
+      state?.finished(result);
       options.onResult?.(result);
       return result;
     });
@@ -68,6 +93,7 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
       durationMs: now().getTime() - startedAt.getTime(),
       results,
       unfinished: results.filter((result) => result.reason === 'deadline').map((result) => result.target),
+      ...(state ? { state: await state.write(startedAt.getTime()) } : {}),
     };
   } finally {
     if (timer) clearTimeout(timer);
@@ -88,7 +114,7 @@ function deadlineResult(target: TargetConfig, timestamp: Date): ProbeResult {
   };
 }
 
-interface ProbeContext extends RoundOptions {
+interface ProbeContext extends RoundOptions, TransportContext {
   signal: AbortSignal;
   now: () => Date;
 }

@@ -168,6 +168,16 @@ function labelBound(expr: Expr): ReadonlySet<string> | 'any' {
 }
 
 /**
+ * The label names (besides `__name__`) the result's series can carry, or 'any' when a selector's labels pass
+ * through unbounded: what an alert's `$labels` can know about a series it did not see.
+ */
+export function resultLabelNames(expr: Expr): ReadonlySet<string> | 'any' {
+  if (typeOf(expr) === 'scalar') return new Set();
+  const bound = labelBound(expr);
+  return bound === 'any' ? 'any' : new Set([...bound].filter((name) => name !== METRIC_NAME));
+}
+
+/**
  * False when the result is provably a scalar or at most one series without labels (`sum(x)`,
  * `histogram_quantile(0.9, sum by (le) (...))`, `vector(1)`); true when it may carry labels.
  */

@@ -4,15 +4,23 @@
  * included the left edge).
  */
 
-import { aggregate } from './aggregate';
-import type { Expr, MatrixSelector, VectorSelector } from './ast';
+import { aggregate, aggregateStream, type StreamItem } from './aggregate';
+import type { Expr, Matcher, MatrixSelector, VectorSelector } from './ast';
 import { scalarBinary, vectorBinary, vectorScalarBinary } from './binary';
 import { isSupportedFunction } from './catalog';
 import { PromqlError } from './errors';
 import { absentLabels, INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS } from './functions';
-import { compareLabelSets, dropMetricName, fromRecord, type LabelSet, labelKey, toRecord } from './labels';
-import { matchesLabels } from './matchers';
-import type { Labels, Sample, SampleSource } from './source';
+import {
+  compareLabelSets,
+  dropMetricName,
+  fromRecord,
+  type LabelSet,
+  labelKey,
+  METRIC_NAME,
+  toRecord,
+} from './labels';
+import { matchesLabels, matchesValue } from './matchers';
+import { type Labels, labelValue, type Sample, type SampleSource } from './source';
 import type { RangeSeries, Value, VectorSample } from './values';
 
 /** Prometheus' default --query.lookback-delta: how far back an instant selector looks for a sample. */
@@ -44,22 +52,24 @@ function firstAfter(samples: readonly Sample[], t: number): number {
   return lo;
 }
 
-/** Label sets per source record: a store hands the same record every round, so convert (and sort) it once. */
-const labelSets = new WeakMap<Labels, LabelSet>();
-
-function labelSetOf(labels: Labels): LabelSet {
-  let set = labelSets.get(labels);
-  if (set === undefined) {
-    set = fromRecord(labels);
-    labelSets.set(labels, set);
-  }
-  return set;
+/** The float samples of a series inside (startMs, endMs], staleness markers skipped. */
+function windowPoints(samples: readonly Sample[], startMs: number, endMs: number): Sample[] {
+  const from = firstAfter(samples, startMs);
+  const to = firstAfter(samples, endMs);
+  const points: Sample[] = [];
+  for (let i = from; i < to; i++) if (samples[i]!.stale !== true) points.push(samples[i]!);
+  return points;
 }
 
-function mergeSamples(a: readonly Sample[], b: readonly Sample[]): Sample[] {
-  const merged = [...a, ...b].sort((x, y) => x.t - y.t);
-  // Like a TSDB append, the first sample for a timestamp wins.
-  return merged.filter((sample, i) => i === 0 || merged[i - 1]!.t !== sample.t);
+function matchesRecord(matchers: readonly Matcher[], labels: Labels): boolean {
+  for (const matcher of matchers) if (!matchesValue(matcher, labelValue(labels, matcher.label))) return false;
+  return true;
+}
+
+/** A leaf's series as an aggregation reads them: the source's labels (with `__name__` unless the function drops it). */
+interface Stream {
+  keepsName: boolean;
+  items(): Iterable<StreamItem>;
 }
 
 class Evaluator {
@@ -69,28 +79,80 @@ class Evaluator {
     private readonly lookbackMs: number,
   ) {}
 
-  /** Series for a selector as storage returns them: label-sorted, one per label set, matchers re-checked. */
-  private select(selector: VectorSelector, startMs: number, endMs: number): SelectedSeries[] {
-    const byKey = new Map<string, SelectedSeries>();
+  /**
+   * Series for a selector with their labels as the evaluator keeps them. The source already gives each label set
+   * once and in Prometheus' order (SampleSource), so nothing is keyed, merged or sorted here.
+   */
+  private *select(selector: VectorSelector, startMs: number, endMs: number): Iterable<SelectedSeries> {
     for (const series of this.source.select(selector.matchers, startMs, endMs)) {
-      const labels = labelSetOf(series.labels);
+      const labels = fromRecord(series.labels);
       if (!matchesLabels(selector.matchers, labels)) continue;
-      const key = labelKey(labels);
-      const existing = byKey.get(key);
-      if (existing) byKey.set(key, { labels, samples: mergeSamples(existing.samples, series.samples) });
-      else byKey.set(key, { labels, samples: series.samples });
+      yield { labels, samples: series.samples };
     }
-    return [...byKey.values()].sort((a, b) => compareLabelSets(a.labels, b.labels));
+  }
+
+  /** The latest sample of a series within the lookback before `refMs`, unless it is a staleness marker. */
+  private latest(samples: readonly Sample[], refMs: number): Sample | undefined {
+    const sample = samples[firstAfter(samples, refMs) - 1];
+    if (sample === undefined || sample.t <= refMs - this.lookbackMs || sample.stale === true)
+      return undefined;
+    return sample;
+  }
+
+  /**
+   * A selector, or a range function over one, as a stream of (source labels, value) that an aggregation consumes
+   * without building a label set per series; undefined when the expression is anything else, or when dropping
+   * `__name__` could make two series equal (Prometheus fails on that, so the general path must see it).
+   */
+  private streamOf(expr: Expr): Stream | undefined {
+    if (expr.kind === 'paren') return this.streamOf(expr.expr);
+    if (expr.kind === 'selector') {
+      const refMs = this.atMs - expr.offsetMs;
+      const source = this.source;
+      const startMs = refMs - this.lookbackMs;
+      const latest = (samples: readonly Sample[]) => this.latest(samples, refMs);
+      return {
+        keepsName: true,
+        *items() {
+          for (const series of source.select(expr.matchers, startMs, refMs)) {
+            if (!matchesRecord(expr.matchers, series.labels)) continue;
+            const sample = latest(series.samples);
+            if (sample !== undefined) yield { labels: series.labels, value: sample.v };
+          }
+        },
+      };
+    }
+    if (expr.kind !== 'call' || expr.func === 'absent_over_time') return undefined;
+    const rangeFunction = RANGE_FUNCTIONS[expr.func as keyof typeof RANGE_FUNCTIONS];
+    const range = expr.args[0];
+    if (rangeFunction === undefined || range?.kind !== 'range') return undefined;
+    const keepsName = KEEPS_METRIC_NAME.has(expr.func);
+    if (!keepsName && !range.selector.matchers.some((m) => m.label === METRIC_NAME && m.op === '=')) {
+      return undefined;
+    }
+    const endMs = this.atMs - range.selector.offsetMs;
+    const window = { startMs: endMs - range.rangeMs, endMs, rangeMs: range.rangeMs };
+    const source = this.source;
+    return {
+      keepsName,
+      *items() {
+        for (const series of source.select(range.selector.matchers, window.startMs, endMs)) {
+          if (!matchesRecord(range.selector.matchers, series.labels)) continue;
+          const points = windowPoints(series.samples, window.startMs, endMs);
+          if (points.length === 0) continue;
+          const value = rangeFunction(points, window);
+          if (value !== undefined) yield { labels: series.labels, value };
+        }
+      },
+    };
   }
 
   private instantSelector(selector: VectorSelector): VectorSample[] {
     const refMs = this.atMs - selector.offsetMs;
     const out: VectorSample[] = [];
     for (const series of this.select(selector, refMs - this.lookbackMs, refMs)) {
-      const index = firstAfter(series.samples, refMs) - 1;
-      const sample = series.samples[index];
-      if (sample === undefined || sample.t <= refMs - this.lookbackMs || sample.stale === true) continue;
-      out.push({ labels: series.labels, value: sample.v, t: sample.t });
+      const sample = this.latest(series.samples, refMs);
+      if (sample !== undefined) out.push({ labels: series.labels, value: sample.v, t: sample.t });
     }
     return out;
   }
@@ -100,9 +162,7 @@ class Evaluator {
     const startMs = endMs - range.rangeMs;
     const series: RangeSeries[] = [];
     for (const selected of this.select(range.selector, startMs, endMs)) {
-      const from = firstAfter(selected.samples, startMs);
-      const to = firstAfter(selected.samples, endMs);
-      const points = selected.samples.slice(from, to).filter((sample) => sample.stale !== true);
+      const points = windowPoints(selected.samples, startMs, endMs);
       if (points.length > 0) series.push({ labels: selected.labels, points });
     }
     return { series, startMs, endMs };
@@ -121,7 +181,14 @@ class Evaluator {
 
   eval(expr: Expr): Value {
     const value = this.evalNode(expr);
-    if (value.type === 'vector') this.checkUnique(value.samples, expr);
+    // Selectors (the source's contract), aggregations (one sample per group) and parentheses (checked inside)
+    // cannot hold a label set twice; functions, unary minus and operators that drop `__name__` can.
+    if (
+      value.type === 'vector' &&
+      (expr.kind === 'call' || expr.kind === 'unary' || expr.kind === 'binary')
+    ) {
+      this.checkUnique(value.samples, expr);
+    }
     return value;
   }
 
@@ -177,6 +244,10 @@ class Evaluator {
       }
       case 'aggregation': {
         const param = expr.param === undefined ? Number.NaN : this.scalar(expr.param);
+        const stream = this.streamOf(expr.expr);
+        if (stream !== undefined) {
+          return { type: 'vector', samples: aggregateStream(expr, stream.items(), stream.keepsName, param) };
+        }
         return { type: 'vector', samples: aggregate(expr, this.vector(expr.expr), param) };
       }
       case 'call':

@@ -37,6 +37,7 @@ export {
   historyNeededMs,
   metricNamesOf,
   resultHasLabels,
+  resultLabelNames,
   type SelectorUse,
   selectorsOf,
   splitComparison,
@@ -49,4 +50,13 @@ export { formatPromql } from './format';
 export { limitSeries, MAX_SERIES_DEFAULT } from './limit';
 export { MAX_HISTORY_MS, parsePromql } from './parser';
 export { compileMatcherRegex } from './regex';
-export { type Labels, memorySource, type Sample, type SampleSource, type SeriesSamples } from './source';
+export {
+  type Labels,
+  memorySource,
+  type Sample,
+  type SampleSource,
+  type ScrapedSeries,
+  ScrapeSource,
+  type SeriesSamples,
+  seriesIdentity,
+} from './source';

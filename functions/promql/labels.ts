@@ -42,16 +42,13 @@ export function compareLabelSets(a: LabelSet, b: LabelSet): number {
   return a.length - b.length;
 }
 
-const keys = new WeakMap<LabelSet, string>();
-
-/** An unambiguous key (length-prefixed, so names and values may hold any character). */
+/**
+ * An unambiguous key (length-prefixed, so names and values may hold any character). Not cached: a key lives only
+ * as long as the map that groups or matches by it (a cache per label set cost ~300 bytes a series).
+ */
 export function labelKey(labels: LabelSet): string {
-  let key = keys.get(labels);
-  if (key === undefined) {
-    key = '';
-    for (const [name, value] of labels) key += `${name.length}:${name}${value.length}:${value}`;
-    keys.set(labels, key);
-  }
+  let key = '';
+  for (const [name, value] of labels) key += `${name.length}:${name}${value.length}:${value}`;
   return key;
 }
 

@@ -9,6 +9,7 @@ import { type ResolveOptions, resolveSecrets } from '../config/secrets';
 import { DeadLetterError } from '../deadletter/keep';
 import { classifyEvent, isHttpEvent } from '../intake/detect';
 import { type HttpIntakeConfig, type HttpIntakeEvent, handleHttpIntake } from '../intake/http-request';
+import { annotateRuleAlerts } from '../rules/annotate';
 import { type DispatchDeps, type DispatchReport, dispatch } from './dispatch';
 
 export interface WebhookContext {
@@ -112,6 +113,7 @@ export async function handleWebhookEvent(event: unknown, ctx: WebhookContext): P
   const detected = classifyEvent(event, { defaultSeverity: ctx.config.webhook.defaultSeverity, now });
   if ('error' in detected) return { kind: 'event', source: 'unknown', rejected: detected.error, skipped: [] };
   // A DeadLetterError propagates: the invocation fails and SNS/EventBridge/Lambda retry it.
-  const report = await route(detected.alerts);
+  // Alarms that are Prometheus alerting rules carry the rule's name, labels and rendered annotations.
+  const report = await route(annotateRuleAlerts(detected.alerts, ctx.config));
   return { kind: 'event', source: detected.kind, report, skipped: detected.skipped };
 }

@@ -25,7 +25,14 @@ export interface PrometheusServer {
   url: string;
   /** Evaluates `expr` as an instant query at `atMs` (epoch ms). */
   query(expr: string, atMs: number): Promise<PrometheusAnswer>;
+  /** GET /api/v1/alerts: the alerting rules' active alerts (pending or firing). */
+  alerts(): Promise<{ labels: Record<string, string>; state: string; value: string }[]>;
   stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** prometheus.yml (default: no scrape targets); rule files in it are resolved from its own directory. */
+  config?: string;
 }
 
 const LEGACY_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -95,8 +102,14 @@ function toAnswer(body: ApiResponse): PrometheusAnswer {
   return { ok: false, errorType: 'unexpected_result', error: `result type ${resultType}` };
 }
 
-/** Backfills `series` into a fresh TSDB and starts Prometheus on it; stop() removes everything. */
-export async function startPrometheus(series: readonly SeriesSamples[]): Promise<PrometheusServer> {
+/**
+ * Backfills `series` into a fresh TSDB and starts Prometheus on it (scraping what `options.config` says, nothing by
+ * default); stop() removes everything.
+ */
+export async function startPrometheus(
+  series: readonly SeriesSamples[],
+  options: PrometheusOptions = {},
+): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-prometheus-'));
   let peer: Peer | undefined;
   try {
@@ -105,7 +118,7 @@ export async function startPrometheus(series: readonly SeriesSamples[]): Promise
     writeFileSync(input, toOpenMetrics(series));
     await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, data]);
     const config = join(dir, 'prometheus.yml');
-    writeFileSync(config, 'scrape_configs: []\n');
+    writeFileSync(config, options.config ?? 'scrape_configs: []\n');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     peer = await startPeer(
@@ -126,6 +139,13 @@ export async function startPrometheus(series: readonly SeriesSamples[]): Promise
         const params = new URLSearchParams({ query: expr, time: String(atMs / 1000) });
         const response = await fetch(`${url}/api/v1/query?${params}`);
         return toAnswer((await response.json()) as ApiResponse);
+      },
+      async alerts() {
+        const response = await fetch(`${url}/api/v1/alerts`);
+        const body = (await response.json()) as {
+          data?: { alerts?: { labels: Record<string, string>; state: string; value: string }[] };
+        };
+        return body.data?.alerts ?? [];
       },
       async stop() {
         await running.stop();

@@ -3,7 +3,7 @@
  * process for a short real-time run stopped with Ctrl-C (SIGINT), which must exit on its own, cleanly.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { eventually, freePort } from '../helpers/processes';
 
 const BIN = join(__dirname, '../../functions/cli/vigil.cjs');
 
-/** The example vigil.yml, probing a demo service on `port`, in a fresh directory. */
+/** The example vigil.yml (and the rule file it names), probing a demo service on `port`, in a fresh directory. */
 function exampleConfig(port: number): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dev-cli-'));
   const file = join(dir, 'vigil.yml');
@@ -22,6 +22,11 @@ function exampleConfig(port: number): { dir: string; file: string } {
   writeFileSync(
     file,
     `${example.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`)}\nalerts:\n  groupWait: 50ms\n`,
+  );
+  mkdirSync(join(dir, 'examples/demo-service'), { recursive: true });
+  copyFileSync(
+    join(__dirname, '../../examples/demo-service/rules.yml'),
+    join(dir, 'examples/demo-service/rules.yml'),
   );
   return { dir, file };
 }

@@ -35,9 +35,12 @@ afterAll(async () => {
 
 function devConfig(demoPort: number, extra = ''): VigilConfig {
   // The example vigil.yml's targets and thresholds, on the test's demo port, routed to console and Slack.
-  const example = readFileSync(join(__dirname, '../../vigil.yml'), 'utf8');
+  const file = join(__dirname, '../../vigil.yml');
+  const example = readFileSync(file, 'utf8');
   const targets = example.slice(example.indexOf('targets:'), example.indexOf('# Where alerts go'));
-  return parseConfig(`${targets.replaceAll('127.0.0.1:3000', `127.0.0.1:${demoPort}`)}
+  // Parsed as vigil.yml itself, so its rule file resolves relative to it.
+  return parseConfig(
+    `${targets.replaceAll('127.0.0.1:3000', `127.0.0.1:${demoPort}`)}
 channels:
   ops-slack: { type: slack, url: "${slack.url}" }
 routes:
@@ -45,7 +48,9 @@ routes:
 # Notifications run on real time: a short group wait still merges the alarms of one round.
 alerts:
   groupWait: 1s
-${extra}`);
+${extra}`,
+    file,
+  );
 }
 
 /** A view that keeps what the console channel printed. */
@@ -138,7 +143,7 @@ const notified = (events: readonly DevEvent[], via: DevNotification['via']) =>
   );
 
 describe('vigil dev (virtual time, real loopback)', () => {
-  it('story: one demo cycle fires warning → critical → emergency → down, then resolves each, on console and Slack', async () => {
+  it('story: one demo cycle fires warning → critical → emergency → down and the two rule-file alerts, then resolves each, on console and Slack', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'vigil-dev-'));
     const demoPort = await freePort();
     const run = await startVirtual(
@@ -154,50 +159,81 @@ describe('vigil dev (virtual time, real loopback)', () => {
     expect(published(run.events)).toEqual([
       'vigil-dev-one-api-Goroutines-warning: OK → ALARM',
       'vigil-dev-one-api-Goroutines-critical: OK → ALARM',
+      // The rule file's alerts (examples/demo-service/rules.yml): p95 latency past 0.5 s, then 8% errors, each
+      // for 15 s (4 periods of 5 s).
+      'vigil-dev-mall-go-HighLatency-warning: OK → ALARM',
       'vigil-dev-one-api-Goroutines-emergency: OK → ALARM',
+      'vigil-dev-mall-go-HighErrorRate-critical: OK → ALARM',
       'vigil-dev-one-api-down-critical: OK → ALARM',
+      // The restart reset the demo's counters and stopped its errors: the [30s] error rate falls below 5%.
+      'vigil-dev-mall-go-HighErrorRate-critical: ALARM → OK',
       // While the service restarts its health answers 503: no Goroutines datapoints, so every level keeps its
       // state (missing data is ignored); the first reading after the restart resolves each.
       'vigil-dev-one-api-Goroutines-warning: ALARM → OK',
       'vigil-dev-one-api-Goroutines-critical: ALARM → OK',
       'vigil-dev-one-api-Goroutines-emergency: ALARM → OK',
+      'vigil-dev-mall-go-HighLatency-warning: ALARM → OK',
       'vigil-dev-one-api-down-critical: ALARM → OK',
     ]);
-    // Four pages: the warning, each escalation a minute or so later, and the outage; the breach then clears in
-    // one resolution (the three levels together, with their real durations), the outage in another.
+    // Six pages: the warning, each escalation a minute or so later, the rule file's two alerts, and the outage. The
+    // group wait sends what one round changed as one message: the outage with the error rate's resolution, then
+    // the three levels and the latency resolved together (with their real durations), the outage's resolution last.
     const sent = reached(run.events, 'alarm');
-    expect(sent).toHaveLength(8);
+    expect(sent).toHaveLength(12);
     expect(sent).toEqual(
       expect.arrayContaining([
         'firing warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
         'firing critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
+        'firing warning HighLatency → console, ops-slack',
         'firing emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
+        'firing critical HighErrorRate → console, ops-slack',
         'firing critical vigil-dev-one-api-down-critical → console, ops-slack',
+        'resolved critical HighErrorRate → console, ops-slack',
         'resolved emergency vigil-dev-one-api-Goroutines-emergency → console, ops-slack',
         'resolved critical vigil-dev-one-api-Goroutines-critical → console, ops-slack',
         'resolved warning vigil-dev-one-api-Goroutines-warning → console, ops-slack',
+        'resolved warning HighLatency → console, ops-slack',
         'resolved critical vigil-dev-one-api-down-critical → console, ops-slack',
       ]),
     );
-    // The console channel's own rendering, as the deployed webhook prints it to its log: one message each.
+    // The console channel's own rendering, as the deployed webhook prints it to its log: one message per group.
     expect(run.printed.map((text) => text.split('\n').filter((line) => /^\S/.test(line)))).toEqual([
       ['🟠 FIRING warning: vigil-dev-one-api-Goroutines-warning'],
       ['🔴 FIRING critical: vigil-dev-one-api-Goroutines-critical'],
+      ['🟠 FIRING warning: HighLatency'],
       ['🚨 FIRING emergency: vigil-dev-one-api-Goroutines-emergency'],
-      ['🔴 FIRING critical: vigil-dev-one-api-down-critical'],
+      ['🔴 FIRING critical: HighErrorRate'],
       [
-        '✅ 3 resolved',
+        '🔴 1 firing, 1 resolved',
+        '🔴 FIRING critical: vigil-dev-one-api-down-critical',
+        '✅ RESOLVED critical: HighErrorRate',
+      ],
+      [
+        '✅ 4 resolved',
         '✅ RESOLVED emergency: vigil-dev-one-api-Goroutines-emergency',
         '✅ RESOLVED critical: vigil-dev-one-api-Goroutines-critical',
         '✅ RESOLVED warning: vigil-dev-one-api-Goroutines-warning',
+        '✅ RESOLVED warning: HighLatency',
       ],
       ['✅ RESOLVED critical: vigil-dev-one-api-down-critical'],
     ]);
-    expect(run.printed[4]).not.toMatch(/after 0s/);
+    expect(run.printed[6]).not.toMatch(/after 0s/);
     expect(run.printed[0]).toContain('OK → ALARM · cloudwatch');
-    // Slack got the same six messages, and accepted every one (the fake checks Slack's limits).
-    expect(slack.requests).toHaveLength(6);
-    expect(JSON.stringify(slack.requests[2]?.json)).toContain('vigil-dev-one-api-Goroutines-emergency');
+    // The rule's annotations, its templates rendered on the alarm's value ($labels.instance: the target's).
+    const [latency, errors] = run.printed.filter((text) => /FIRING \w+: High/.test(text));
+    expect(latency).toMatch(/\n {2}p95 latency above 500ms\n {2}p95 latency is \d+(\.\d+)?ms\n/);
+    expect(errors).toContain(
+      `\n  5xx responses on 127.0.0.1:${demoPort}\n  Error rate is 8% (threshold 5%)\n`,
+    );
+    // Each alert of a grouped message is its own block.
+    const blocks = run.printed.flatMap((text) => text.split('\n\n'));
+    expect(blocks.find((block) => block.startsWith('✅ RESOLVED critical: HighErrorRate'))).toMatch(
+      /Error rate is [0-4](\.\d+)?% \(threshold 5%\)/,
+    );
+    // Slack got the same eight messages, and accepted every one (the fake checks Slack's limits).
+    expect(slack.requests).toHaveLength(8);
+    expect(JSON.stringify(slack.requests[3]?.json)).toContain('vigil-dev-one-api-Goroutines-emergency');
+    expect(JSON.stringify(slack.requests[4]?.json)).toContain('Error rate is 8%');
     // New alarms settling to OK at start-up are shown but not notified.
     const silent = run.events.filter((event) => event.kind === 'transition' && !event.published);
     expect(silent.length).toBeGreaterThan(0);

@@ -20,7 +20,8 @@ import {
 } from '../../functions/probing/fanout/local';
 import { planRound } from '../../functions/probing/fanout/planner';
 import { runShard, type ShardMessage, type WorkerDeps } from '../../functions/probing/fanout/worker';
-import { STATE_BUCKET_ENV, STATE_PREFIX, stateObjects } from '../../functions/probing/state';
+import { WHOLE_ROUND_SHARD } from '../../functions/probing/round-state';
+import { STATE_BUCKET_ENV, STATE_PREFIX, stateObjects, stateStore } from '../../functions/probing/state';
 import type { StateObjects } from '../../functions/probing/state/types';
 import { setFakeAwsEnv } from '../fakes/aws';
 import { type FakeCloudWatch, startFakeCloudWatch } from '../fakes/cloudwatch';
@@ -165,6 +166,60 @@ describe('sharded round, workers in this process (vigil dev)', () => {
     );
     expect(outcome).toMatchObject({ status: 'skipped', why: 'stale' });
     expect(datums).toEqual([]);
+  });
+
+  it("keeps each shard's rate state in its own object, holding its own targets only, and reads it back next round", async () => {
+    // A counter that grows by 60 on every scrape of any target: each target's rate needs its own earlier sample.
+    let scrapes = 0;
+    const counter = await startHttpServer((_req, res) => {
+      scrapes++;
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(`http_requests_total ${scrapes * 60}\n`);
+    });
+    try {
+      const targets = Array.from(
+        { length: 6 },
+        (_, i) =>
+          `  - { name: p${i}, url: "${counter.url}/p${i}", type: prometheus, metrics: [{ name: Qps, query: "sum(rate(http_requests_total[5m]))" }] }`,
+      );
+      const config = parseConfig(
+        `namespace: VigilFanout\nprobe: { timeout: 1s, shardSize: ${SHARD_SIZE} }\ntargets:\n${targets.join('\n')}\n`,
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-shard-state-'));
+      const store = stateStore({}, dir);
+      const round = async () => {
+        const { datums, publisher } = collector();
+        const { plan, messages } = planRound(config, Date.now());
+        const report = await inProcessDispatch((message) => ({
+          ...localDeps(config, dir, publisher)(message),
+          state: store,
+        }))(messages);
+        expect(report.outcomes?.map((outcome) => outcome.status)).toEqual(messages.map(() => 'probed'));
+        return { plan, datums };
+      };
+
+      const first = await round();
+      expect(first.plan.shards.length).toBeGreaterThan(1);
+      // The first round has no history: no rate anywhere.
+      expect(first.datums.filter((datum) => datum.MetricName === 'Qps')).toEqual([]);
+      for (const shard of first.plan.shards) {
+        const snapshot = await store.read(shard.id);
+        expect(snapshot.version.exists).toBe(true);
+        expect(Object.keys(snapshot.state.configHashes).sort()).toEqual([...shard.targets].sort());
+        expect(Object.keys(snapshot.state.targets).sort()).toEqual([...shard.targets].sort());
+      }
+      // No whole-round object: every shard wrote its own.
+      expect((await store.read(WHOLE_ROUND_SHARD)).version.exists).toBe(false);
+
+      const second = await round();
+      const rated = second.datums
+        .filter((datum) => datum.MetricName === 'Qps')
+        .map((datum) => datum.Dimensions.find((d) => d.Name === 'Target')?.Value)
+        .sort();
+      expect(rated).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+    } finally {
+      await counter.close();
+    }
   });
 });
 

@@ -5,9 +5,9 @@
  * Packaged once into a temporary directory (a colleague's `npm run package` keeps its .serverless/).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { loadConfig } from '../../functions/config/load';
@@ -30,6 +30,12 @@ let stderr: string;
 // Outside the repo, as `VIGIL_CONFIG=/path/other.yml npm run package` would have it.
 const configFile = join(mkdtempSync(join(tmpdir(), 'vigil-other-')), 'other.yml');
 copyFileSync(join(__dirname, '../fixtures/deploy/vigil.yml'), configFile);
+// The rule file it names, at its place relative to the config.
+mkdirSync(join(dirname(configFile), 'rules'));
+copyFileSync(
+  join(__dirname, '../fixtures/rules/mall_go_rules.yml'),
+  join(dirname(configFile), 'rules/mall_go_rules.yml'),
+);
 const config = loadConfig(configFile);
 
 /** A file inside a packaged function's zip. */
@@ -103,14 +109,15 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it("has a down alarm per target on ProbeSuccess, 2 of 3, missing data ignored (a silent probe is vigil's problem)", () => {
+  it("has a down alarm per target on ProbeSuccess, 2 of 3 (a rule's up == 0 for: 1m: 2 of 2), missing data ignored (a silent probe is vigil's problem)", () => {
     for (const target of config.targets) {
       const [, down] = alarmNamed(`vigil-${STAGE}-${target.name}-down-critical`) ?? [];
+      const fromRule = target.type === 'prometheus' && target.rules?.down !== undefined;
       expect(down?.Properties).toMatchObject({
         MetricName: 'ProbeSuccess',
         Dimensions: [{ Name: 'Target', Value: target.name }],
         DatapointsToAlarm: 2,
-        EvaluationPeriods: 3,
+        EvaluationPeriods: fromRule ? 2 : 3,
         TreatMissingData: 'ignore',
         AlarmActions: [{ Ref: 'VigilAlertsTopic' }],
         OKActions: [{ Ref: 'VigilAlertsTopic' }],
@@ -146,9 +153,44 @@ describe('the packaged CloudFormation template', () => {
         .Variables.VIGIL_CONFIG;
       expect(path).toMatch(/^\.vigil-package\/[0-9a-f]{12}\/other\.yml$/);
       expect([fn, zipped(fn, path)]).toEqual([fn, original]);
-      // Nothing else that looks like a config: not the repo's example vigil.yml.
-      expect(zipListing(fn).filter((entry) => /\.ya?ml$/.test(entry))).toEqual([path]);
+      // Nothing else that looks like a config: not the repo's example vigil.yml; the rule file it names, beside it.
+      const rules = path.replace(/other\.yml$/, 'rules/mall_go_rules.yml');
+      expect(
+        zipListing(fn)
+          .filter((entry) => /\.ya?ml$/.test(entry))
+          .sort(),
+      ).toEqual([path, rules].sort());
+      expect([fn, zipped(fn, rules)]).toEqual([
+        fn,
+        readFileSync(join(__dirname, '../fixtures/rules/mall_go_rules.yml'), 'utf8'),
+      ]);
     }
+  });
+
+  it('holds the rule file’s alarms: one per rule, for: as consecutive periods, up == 0 as the down alarm', () => {
+    const rule = (name: string) => alarmNamed(name)?.[1].Properties;
+    expect(rule('vigil-dev-mall-go-HighQPS-warning')).toMatchObject({
+      DatapointsToAlarm: 3,
+      EvaluationPeriods: 3,
+      Threshold: 1000,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(rule('vigil-dev-mall-go-HighQPS-critical')).toMatchObject({
+      DatapointsToAlarm: 2,
+      EvaluationPeriods: 2,
+      Threshold: 5000,
+    });
+    expect(rule('vigil-dev-mall-go-HighResponseTime-warning')).toMatchObject({
+      DatapointsToAlarm: 4,
+      Threshold: 0.1,
+    });
+    expect(rule('vigil-dev-mall-go-down-critical')).toMatchObject({
+      DatapointsToAlarm: 2,
+      EvaluationPeriods: 2,
+    });
+    expect(String(rule('vigil-dev-mall-go-HighErrorRate-critical')?.AlarmDescription)).toContain(
+      '"rule":"HighErrorRate"',
+    );
   });
 
   it('warns that the loopback targets would probe the Lambda itself', () => {

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { main } from '../../functions/cli/main';
 import { handler } from '../../functions/probe/handler';
+import { STATE_BUCKET_ENV, STATE_PREFIX } from '../../functions/probing/state';
+import { decodeState } from '../../functions/probing/state/codec';
 import { setFakeAwsEnv } from '../fakes/aws';
 import { type FakeCloudWatch, startFakeCloudWatch } from '../fakes/cloudwatch';
+import { type FakeS3, startFakeS3 } from '../fakes/s3';
 import { captureIo } from '../helpers/io';
 import {
   closedPort,
@@ -36,6 +39,8 @@ http_requests_total{method="POST",status="500"} 3
 
 let servers: TestServer[] = [];
 let cloudwatch: FakeCloudWatch;
+let s3: FakeS3;
+const STATE_BUCKET = 'vigil-probe-state';
 let restoreEnv: () => void;
 let configFile: string;
 let closed: number;
@@ -72,7 +77,9 @@ beforeAll(async () => {
   servers = [json, metrics, broken, garbage, hang, trickle, huge, tls];
   closed = await closedPort();
   cloudwatch = await startFakeCloudWatch();
-  restoreEnv = setFakeAwsEnv({ CLOUDWATCH: cloudwatch.url });
+  s3 = await startFakeS3([STATE_BUCKET]);
+  restoreEnv = setFakeAwsEnv({ CLOUDWATCH: cloudwatch.url, S3: s3.url });
+  process.env[STATE_BUCKET_ENV] = STATE_BUCKET;
   process.env.PROBE_TOKEN = SECRET_TOKEN;
 
   const dir = mkdtempSync(join(tmpdir(), 'vigil-probe-'));
@@ -119,6 +126,8 @@ targets:
         query: sum(http_requests_total{status=~"5.."})
       - name: RequestsByMethod
         query: sum by (method) (http_requests_total)
+      - name: RequestRate
+        query: sum(rate(http_requests_total[5m]))
   - name: broken
     url: ${broken.url}/
   - name: garbage
@@ -147,7 +156,9 @@ targets:
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
   await cloudwatch.close();
+  await s3.close();
   restoreEnv();
+  delete process.env[STATE_BUCKET_ENV];
   delete process.env.PROBE_TOKEN;
   delete process.env.VIGIL_CONFIG;
   delete process.env.VIGIL_STATE_DIR;
@@ -200,6 +211,24 @@ describe('probe Lambda', () => {
     const failure = summary.failures.find((f) => f.target === target);
     expect(failure?.reason).toBe(reason);
     expect(datum('ProbeSuccess', target).Value).toBe(reason === undefined ? 1 : 0);
+  });
+
+  it('keeps the rate state in the bucket: the first round has no rate (a warning, the target up), its samples kept', () => {
+    expect(summary.failures.find((failure) => failure.target === 'mall-go')).toBeUndefined();
+    expect(summary.warnings).toContain(
+      'mall-go: RequestRate: sum(rate(http_requests_total[5m])) has no value yet (its 5m window holds this round only; it needs two samples)',
+    );
+    expect(cloudwatch.datums.some((d) => d.MetricName === 'RequestRate')).toBe(false);
+    const object = s3.objects(STATE_BUCKET).get(`${STATE_PREFIX}round.json.gz`);
+    expect(object).toBeDefined();
+    const state = decodeState(object!.body);
+    expect(state.targets['mall-go']?.series.map((series) => series.labels.status).sort()).toEqual([
+      '200',
+      '200',
+      '500',
+      '503',
+    ]);
+    expect(summary.state).toMatchObject({ shard: 'round', written: true, attempts: 1 });
   });
 
   it('says what was seen when a condition fails', () => {

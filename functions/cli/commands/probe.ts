@@ -1,7 +1,9 @@
 import { formatDuration, parseDuration } from '../../config/units';
+import { DEFAULT_STATE_DIR } from '../../dev/run';
 import { redactUrl } from '../../logging/redact';
 import { cloudWatchPublisher, probeAndPublish, probeTimeoutSeconds, summarize } from '../../probing/cycle';
 import { unknownTargets } from '../../probing/run';
+import { stateStore } from '../../probing/state';
 import type { ProbeResult } from '../../probing/types';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, formatMs, formatNumber, table } from '../format';
@@ -10,7 +12,7 @@ import { loadCommandConfig } from './shared';
 export const probe: Command = {
   name: 'probe',
   summary: 'run one probe round and print what each target answered',
-  usage: `Usage: vigil probe [--config FILE] [--target NAME]... [--publish] [--timeout D] [--json]
+  usage: `Usage: vigil probe [--config FILE] [--target NAME]... [--publish] [--timeout D] [--state-dir DIR] [--json]
 
 Probes every target in the config once (or only the --target ones) and prints a table:
 target, up/down, failure reason, status, duration and the extracted values.
@@ -21,6 +23,8 @@ target, up/down, failure reason, status, duration and the extracted values.
                   AWS_REGION, credentials, AWS_ENDPOINT_URL_CLOUDWATCH
   --timeout D     the round and its publishing end within D, as the Lambda's do within its timeout
                   (default: the probe Lambda's timeout for probe.schedule, 55s at 1m)
+  --state-dir DIR keep rate() history between runs in DIR/probe-state/, as the Lambda keeps it in S3
+                  (default .vigil): a second run shows the rates the first could not
   --json          print the full results as JSON
 
 Exit 0 when the round ran (even if targets are down), 1 if any datum did not reach CloudWatch (refused,
@@ -32,6 +36,7 @@ unreachable or out of time: EMF written to a terminal becomes no metric), 2 on a
       target: { type: 'string', multiple: true },
       publish: { type: 'boolean' },
       timeout: { type: 'string' },
+      'state-dir': { type: 'string' },
     });
     const timeoutMs = values.timeout === undefined ? undefined : parseTimeout(values.timeout);
     const config = loadCommandConfig(values.config, io);
@@ -57,6 +62,7 @@ unreachable or out of time: EMF written to a terminal becomes no metric), 2 on a
       ...(values.publish
         ? { publisher: cloudWatchPublisher(config, { writeLine: (line) => write(emfOut, line) }) }
         : {}),
+      state: stateStore({}, values['state-dir'] ?? DEFAULT_STATE_DIR),
       onResult: () => {
         done++;
         if (progress) io.stderr.write(`\r\u001b[2Kprobing ${done}/${total}…`);

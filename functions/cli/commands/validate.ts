@@ -1,6 +1,7 @@
 import { deployWarnings, infraIssues } from '../../../infra/issues';
 import { ConfigError, configPath, formatIssue, loadConfig } from '../../config/load';
 import { routingWarnings } from '../../routing/routes';
+import { publishedMetrics } from '../../rules/metrics';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, write } from '../args';
 import { colourer } from '../format';
 import { DEFAULT_REGION, DEFAULT_STAGE } from './infra';
@@ -39,7 +40,7 @@ Exit 0 when valid (warnings or not), 2 when not.`,
         valid: true,
         file,
         targets: config.targets.length,
-        metrics: config.targets.reduce((sum, target) => sum + target.metrics.length, 0),
+        metrics: config.targets.reduce((sum, target) => sum + publishedMetrics(target).length, 0),
         channels: Object.keys(config.channels).length,
         routes: config.routes.length,
         warnings,

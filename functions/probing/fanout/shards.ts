@@ -7,10 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { VigilConfig } from '../../config/schema';
+import { WHOLE_ROUND_SHARD } from '../round-state';
 import { type Capacity, shardCapacity } from './capacity';
 
-/** The state shard id of a round that is not split (the whole config). */
-export const WHOLE_ROUND_SHARD = 'round';
 /** Jump hash assigns by chance: a shard may get more than its share, so add shards until none is over. */
 const MAX_REBALANCE_STEPS = 64;
 

@@ -1,13 +1,13 @@
 /**
  * A worker as its own process (childProcessDispatch, the bench): `node worker-main <config> <message JSON>` runs
- * the shard with file leases under the state directory (VIGIL_STATE_DIR, default .vigil) and publishes as the
- * Lambda does (PutMetricData through the SDK's standard config), then prints one JSON line: the outcome and the
- * process's peak RSS and CPU.
+ * the shard with file leases and rate state under the state directory (VIGIL_STATE_DIR, default .vigil; the
+ * bucket when VIGIL_STATE_BUCKET is set) and publishes as the Lambda does (PutMetricData through the SDK's
+ * standard config), then prints one JSON line: the outcome and the process's peak RSS and CPU.
  */
 import { isMainThread } from 'node:worker_threads';
 import { loadConfig } from '../../config/load';
 import { cloudWatchPublisher } from '../cycle';
-import { stateObjects } from '../state';
+import { stateObjects, stateStore } from '../state';
 import { OUTCOME_PREFIX } from './local';
 import { parseShardMessage, runShard } from './worker';
 
@@ -19,9 +19,11 @@ async function main(): Promise<void> {
   const config = loadConfig(process.argv[2] ?? 'vigil.yml');
   const message = parseShardMessage(process.argv[3] ?? '');
   if ('problem' in message) throw new Error(`bad shard message: ${message.problem}`);
+  const stateDir = process.env.VIGIL_STATE_DIR ?? '.vigil';
   const outcome = await runShard(message, {
     config,
-    leases: stateObjects(process.env, process.env.VIGIL_STATE_DIR ?? '.vigil'),
+    leases: stateObjects(process.env, stateDir),
+    state: stateStore(process.env, stateDir),
     holder: `pid-${process.pid}`,
     deadline: Date.now() + 15 * 60_000,
     // stdout carries the outcome line: EMF fallback lines go to stderr here (in Lambda, stdout is the log).

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { VigilConfig } from '../../config/schema';
 import { type CycleSummary, type Publisher, probeAndPublish, probeTimeoutSeconds } from '../cycle';
 import type { RoundOptions } from '../run';
-import type { StateObjects } from '../state/types';
+import type { StateObjects, StateStore } from '../state/types';
 import { acquireLease, LEASE_GRACE_MS, leaseKey, releaseLease } from './lease';
 import { planShards } from './shards';
 
@@ -40,6 +40,8 @@ export interface WorkerDeps {
   config: VigilConfig;
   /** Where leases live: the state store's objects (S3 in Lambda, files locally). */
   leases: { objects: StateObjects; prefix: string };
+  /** The rate state: the shard reads and writes its own object (its id), beside its lease. */
+  state?: StateStore;
   /** Who holds the lease: the invocation's request id, a process id and counter locally. */
   holder: string;
   /** Epoch ms by which this invocation must be done (Lambda: now + remaining − margin). */
@@ -107,6 +109,7 @@ export async function runShard(message: ShardMessage, deps: WorkerDeps): Promise
       only: shard.targets,
       deadline,
       shard: shard.id,
+      ...(deps.state ? { state: deps.state } : {}),
       ...(deps.publisher ? { publisher: deps.publisher } : {}),
       ...(deps.heartbeat ? { heartbeat: { probe: deps.heartbeat.probe, at: new Date(roundAt) } } : {}),
       ...(deps.location === undefined ? {} : { location: deps.location }),

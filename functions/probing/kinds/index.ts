@@ -26,6 +26,8 @@ export type ProbeType = keyof ProbeKinds;
 export const PROBE_TYPES = Object.keys(PROBE_KINDS) as ProbeType[];
 /** The metric fields kind T adds to the shared ones (undefined for a kind without body metrics). */
 export type MetricFieldsOf<T extends ProbeType> = ProbeKinds[T]['metricFields'];
+/** The target fields kind T adds to the shared ones (none for most kinds). */
+export type TargetFieldsOf<T extends ProbeType> = NonNullable<ProbeKinds[T]['targetFields']>;
 
 /** The transport of kind T: its `transport`, or http when it has none. */
 export type TransportOf<T extends ProbeType> = ProbeKinds[T] extends {

@@ -1,33 +1,25 @@
 import { z } from 'zod';
+import { PLACEHOLDER_RE } from '../../config/secrets';
+import type { MetricUnit } from '../../metrics/units';
 import { type ParsedPage, PrometheusParseError, parsePrometheusPage } from '../../prometheus/parse';
 import {
   type Expr,
   evaluateInstant,
   limitSeries,
-  memorySource,
-  metricNamesOf,
   PromqlError,
-  parsePromql,
   resultHasLabels,
-  type SeriesSamples,
+  ScrapeSource,
   selectorsOf,
+  seriesIdentity,
 } from '../../promql';
+import { ruleFilesField } from '../../rules/field';
+import type { RuleSet } from '../../rules/types';
 import type { ExtractedValue } from '../types';
-import type { Inspection, ProbeKind } from './types';
+import { cachedPlan, compiled, evaluateRecordings, type QueryPlan } from './prometheus-queries';
+import type { Inspection, KindMetric, ProbeKind, RecordedSample } from './types';
 
 // CloudWatch allows 30 dimensions per metric; Target takes one.
 const MAX_LABEL_DIMENSIONS = 29;
-
-const queryCache = new Map<string, Expr>();
-
-function compiled(source: string): Expr {
-  let query = queryCache.get(source);
-  if (!query) {
-    query = parsePromql(source);
-    queryCache.set(source, query);
-  }
-  return query;
-}
 
 const PROMETHEUS_METRIC_FIELDS = {
   /** PromQL evaluated against the scraped page. */
@@ -45,30 +37,80 @@ const PROMETHEUS_METRIC_FIELDS = {
     }),
 };
 
+const PROMETHEUS_TARGET_FIELDS = {
+  /** Prometheus rule files (one or a list), relative to the config file; read at load (config/rules.ts). */
+  rules: ruleFilesField,
+  /** The `job` label every scraped series carries, as Prometheus' job_name gives it (default: the target's name). */
+  job: z.string().min(1).optional(),
+};
+
+/**
+ * The labels a Prometheus scrape attaches to every series of a target: `job` (the target's `job`, else its name)
+ * and `instance` (the URL's host and port as written, as Prometheus 3 sets it; the target's name when the host is
+ * a secret placeholder).
+ */
+export function targetLabels(target: { name: string; url: string; job?: string | undefined }): {
+  job: string;
+  instance: string;
+} {
+  let instance = target.name;
+  if (!PLACEHOLDER_RE.test(target.url)) {
+    try {
+      instance = new URL(target.url).host;
+    } catch {
+      // The schema has checked the URL; keep the name for anything odd.
+    }
+  }
+  return { job: target.job ?? target.name, instance };
+}
+
+/** The series of this round the rate state keeps: those a window of a later round will read. */
+function recordedSamples(plan: QueryPlan, source: ScrapeSource, atMs: number): RecordedSample[] {
+  const out: RecordedSample[] = [];
+  const seen = new Set<string>();
+  for (const use of plan.history) {
+    for (const series of source.select(use.matchers, atMs - use.keepMs, atMs)) {
+      const now = series.samples.at(-1);
+      if (now === undefined || now.t !== atMs || now.stale === true) continue;
+      const identity = seriesIdentity(series.labels);
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      out.push({ labels: { ...series.labels }, sample: { t: now.t, v: now.v } });
+    }
+  }
+  return out;
+}
+
+/** The longest window of a query, for the "no value yet" message. */
+function longestRangeMs(expr: Expr): number {
+  return Math.max(0, ...selectorsOf(expr).map((use) => use.rangeMs + use.offsetMs));
+}
+
+function formatMs(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
 /** Prometheus /metrics pages: each metric's PromQL `query` is evaluated on the page; its labels become dimensions. */
-export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS> = {
+export const prometheus: ProbeKind<
+  'prometheus',
+  typeof PROMETHEUS_METRIC_FIELDS,
+  KindMetric<typeof PROMETHEUS_METRIC_FIELDS>,
+  typeof PROMETHEUS_TARGET_FIELDS
+> = {
   type: 'prometheus',
   // What Prometheus itself sends; servers that can't do OpenMetrics fall back to text 0.0.4.
   accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1',
   metricFields: PROMETHEUS_METRIC_FIELDS,
+  targetFields: PROMETHEUS_TARGET_FIELDS,
   parsesJson: false,
   seriesOf(metric) {
     // sum(x), sum by () (x), scalars and ratios of such collapse to one unlabelled series; selectors, by (l) and
     // without (l) keep labels.
     return resultHasLabels(compiled(metric.query)) ? 'all' : 'exact';
   },
-  inspect(_target, metrics, response, options): Inspection {
-    const queries = metrics.map((metric) => ({ metric, query: compiled(metric.query) }));
-    // Parse only the families the queries need: a node_exporter page has ~1,500 series we'd otherwise build.
-    let names: Set<string> | undefined = new Set();
-    for (const { query } of queries) {
-      const needed = metricNamesOf(query);
-      if (!needed) {
-        names = undefined;
-        break;
-      }
-      for (const name of needed) names.add(name);
-    }
+  inspect(target, metrics, response, options): Inspection {
+    const plan = cachedPlan(metrics, target.rules);
     // The server says which format it chose from our Accept header; without a Content-Type the parser detects it.
     const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
     const format = contentType.startsWith('application/openmetrics-text')
@@ -78,23 +120,21 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
         : {};
     let page: ParsedPage;
     try {
-      page = parsePrometheusPage(response.body.toString('utf8'), { ...format, ...(names ? { names } : {}) });
+      // Parse only the families the queries need: a node_exporter page has ~1,500 series we'd otherwise build.
+      page = parsePrometheusPage(response.body.toString('utf8'), {
+        ...format,
+        ...(plan.names ? { names: plan.names } : {}),
+      });
     } catch (error) {
       if (!(error instanceof PrometheusParseError)) throw error;
       return { failure: { reason: 'parse', detail: error.message }, values: [], warnings: [] };
     }
     const { samples, duplicates } = page;
-    // One page is one instant: every sample at the scrape time. Range functions (rate, ...) need the samples of
-    // earlier rounds, which a history store will add to this source; until then they have no value.
-    const scrapedAt = Date.now();
-    const source = memorySource(
-      samples.map(
-        (sample): SeriesSamples => ({
-          labels: { ...sample.labels, __name__: sample.name },
-          samples: [{ t: scrapedAt, v: sample.value }],
-        }),
-      ),
-    );
+    const { atMs } = options;
+    const identity = targetLabels({ name: target.name, url: target.url, job: target.job });
+    // One page is one instant, at the scrape time; earlier rounds come from the rate state.
+    const source = new ScrapeSource({ atMs, history: options.history, targetLabels: identity });
+    source.addScraped(samples);
     const values: ExtractedValue[] = [];
     const warnings: string[] = [];
     if (duplicates) {
@@ -103,48 +143,57 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
         `${duplicates.count} duplicate series dropped, the first sample of each kept (first at line ${duplicates.firstLine}: ${duplicates.series})`,
       );
     }
+    warnings.push(...evaluateRecordings(plan, source, atMs));
+    const historyStart = Math.min(atMs, ...options.history.map((series) => series.samples[0]?.t ?? atMs));
     const problems: string[] = [];
-    for (const { metric, query } of queries) {
+    for (const { name, query, expr, fromRule } of plan.metrics) {
       let result: ReturnType<typeof evaluateInstant>;
       try {
-        result = evaluateInstant(query, source, scrapedAt);
+        result = evaluateInstant(expr, source, atMs);
       } catch (error) {
         if (!(error instanceof PromqlError)) throw error;
-        problems.push(`${metric.name}: ${metric.query} failed: ${error.reason}`);
+        problems.push(`${name}: ${query} failed: ${error.reason}`);
         continue;
       }
       const all = result.type === 'scalar' ? [{ labels: {}, value: result.value }] : result.series;
       if (all.length === 0) {
-        const needsHistory = selectorsOf(query).some((use) => use.rangeMs > 0);
-        problems.push(
-          needsHistory
-            ? `${metric.name}: ${metric.query} has no value yet (its range needs samples from earlier rounds)`
-            : `${metric.name}: ${metric.query} matched no series`,
-        );
+        const rangeMs = longestRangeMs(expr);
+        if (rangeMs > 0 && atMs - historyStart < rangeMs) {
+          // The first rounds: not a failure (the target answered), and nothing is published, never a zero.
+          warnings.push(
+            `${name}: ${query} has no value yet (its ${formatMs(rangeMs)} window holds ${options.history.length === 0 ? 'this round only' : `${formatMs(atMs - historyStart)} of earlier rounds`}; it needs two samples)`,
+          );
+        } else if (fromRule || rangeMs > 0) {
+          // Prometheus: an expression without series is an inactive alert; vigil publishes nothing (no datapoint).
+          if (!fromRule) warnings.push(`${name}: ${query} has no series this round`);
+        } else {
+          problems.push(`${name}: ${query} matched no series`);
+        }
         continue;
       }
+      const metric = metricOf(metrics, target.rules, name);
       const { series, truncated } = limitSeries(all, options.maxSeries);
       if (truncated > 0) {
         warnings.push(
-          `${metric.name}: ${truncated} series over the limit of ${options.maxSeries} were not published (raise maxSeries or aggregate with by (...))`,
+          `${name}: ${truncated} series over the limit of ${options.maxSeries} were not published (raise maxSeries or aggregate with by (...))`,
         );
       }
       for (const { labels, value } of series) {
+        // job and instance name the target, which the Target dimension already does.
         const entries = Object.entries(labels).filter(
-          ([name, labelValue]) => labelValue !== '' && name !== '__name__',
+          ([label, labelValue]) =>
+            labelValue !== '' &&
+            label !== '__name__' &&
+            !(label === 'job' && labelValue === identity.job) &&
+            !(label === 'instance' && labelValue === identity.instance),
         );
         if (entries.length > MAX_LABEL_DIMENSIONS) {
           warnings.push(
-            `${metric.name}: a series has ${entries.length} labels; CloudWatch allows ${MAX_LABEL_DIMENSIONS} besides Target`,
+            `${name}: a series has ${entries.length} labels; CloudWatch allows ${MAX_LABEL_DIMENSIONS} besides Target`,
           );
           continue;
         }
-        values.push({
-          metric: metric.name,
-          unit: metric.unit,
-          value,
-          dimensions: Object.fromEntries(entries),
-        });
+        values.push({ metric: name, unit: metric.unit, value, dimensions: Object.fromEntries(entries) });
       }
     }
     return {
@@ -153,6 +202,19 @@ export const prometheus: ProbeKind<'prometheus', typeof PROMETHEUS_METRIC_FIELDS
         : {}),
       values,
       warnings,
+      ...(plan.retentionMs > 0
+        ? { recorded: { retentionMs: plan.retentionMs, series: recordedSamples(plan, source, atMs) } }
+        : {}),
     };
   },
 };
+
+function metricOf(
+  metrics: readonly { name: string; unit: MetricUnit }[],
+  rules: RuleSet | undefined,
+  name: string,
+): { unit: MetricUnit } {
+  return (
+    metrics.find((m) => m.name === name) ?? rules?.metrics.find((m) => m.name === name) ?? { unit: 'None' }
+  );
+}

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MetricBaseFields } from '../../config/metric';
 import type { TargetBaseConfig } from '../../config/schema';
+import type { SeriesSamples } from '../../promql';
 import type { TransportName } from '../transports/names';
 import type { ExtractedValue, FailureReason } from '../types';
 
@@ -14,6 +15,16 @@ export interface ResponseView {
 export interface InspectOptions {
   /** Cardinality guard for PromQL `by`: at most this many series per metric. */
   maxSeries: number;
+  /** The scrape time (the probe's start, epoch ms): samples are stamped and queries evaluated at it. */
+  atMs: number;
+  /** Samples of earlier rounds the target's queries need (the rate state), `__name__` in the labels. */
+  history: readonly SeriesSamples[];
+}
+
+/** A series to keep for later rounds, with this round's sample. */
+export interface RecordedSample {
+  labels: Record<string, string>;
+  sample: { t: number; v: number };
 }
 
 export interface Inspection {
@@ -23,6 +34,8 @@ export interface Inspection {
   warnings: string[];
   /** The parsed JSON document, for `$.` conditions. */
   json?: unknown;
+  /** What the rate state keeps of this scrape: the series later windows need, and how far back they reach. */
+  recorded?: { retentionMs: number; series: RecordedSample[] };
 }
 
 /**
@@ -45,18 +58,25 @@ export type KindMetricInput<F extends z.ZodRawShape | undefined> = F extends z.Z
  * of its metrics' series for alarms. Status, conditions and duration checks are common to the HTTP kinds and live
  * in transports/http.ts; tcp, dns and tls kinds judge what their transport saw. Registered once in index.ts.
  */
-export interface ProbeKind<T extends string, F extends z.ZodRawShape | undefined, M = KindMetric<F>> {
+export interface ProbeKind<
+  T extends string,
+  F extends z.ZodRawShape | undefined,
+  M = KindMetric<F>,
+  X extends z.ZodRawShape = Record<never, never>,
+> {
   readonly type: T;
   /** Absent: HTTP(S). */
   readonly transport?: TransportName;
   readonly accept: string;
   /** The kind's own metric fields besides name, unit and thresholds; undefined: the body yields no metrics. */
   readonly metricFields: F;
+  /** The kind's own target fields besides the shared ones (prometheus: `rules`, `job`). */
+  readonly targetFields?: X;
   /** The body is parsed as JSON, so `$.` conditions can read it. */
   readonly parsesJson: boolean;
   seriesOf(metric: M): AlarmSeries;
   inspect(
-    target: TargetBaseConfig,
+    target: TargetBaseConfig & { [K in keyof X]?: z.output<X[K]> },
     metrics: readonly M[],
     response: ResponseView,
     options: InspectOptions,

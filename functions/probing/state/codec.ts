@@ -1,7 +1,7 @@
 /**
  * The stored form of a shard's state: gzip of compact JSON. Per series the labels, the first timestamp, then
  * deltas (a minute apart they are small numbers), and the values; non-finite values as "NaN" / "+Inf" / "-Inf"
- * (JSON has none). Decoding checks every field: anything else is `StateDecodeError`, never a crash or a
+ * (JSON has none) and a staleness marker as "stale". Decoding checks every field: anything else is `StateDecodeError`, never a crash or a
  * half-read state. Sizes are measured in test/unit/probing/state.test.ts and bench/state.ts.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ export const STATE_FORMAT_VERSION = 1;
 /** Refuse to inflate more than this: a corrupt or hostile object must not exhaust the probe's memory. */
 export const STATE_MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
-type EncodedValue = number | 'NaN' | '+Inf' | '-Inf';
+type EncodedValue = number | 'NaN' | '+Inf' | '-Inf' | 'stale';
 /** [labels, first t, t deltas, values]. */
 type EncodedSeries = [Record<string, string>, number, number[], EncodedValue[]];
 interface EncodedState {
@@ -25,10 +25,17 @@ export class StateDecodeError extends Error {
   override name = 'StateDecodeError';
 }
 
-function encodeValue(value: number): EncodedValue {
+function encodeValue(sample: TimedSample): EncodedValue {
+  if (sample.stale === true) return 'stale';
+  const value = sample.v;
   if (Number.isFinite(value)) return value;
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? '+Inf' : '-Inf';
+}
+
+function decodeSample(t: number, value: unknown): TimedSample {
+  if (value === 'stale') return { t, v: Number.NaN, stale: true };
+  return { t, v: decodeValue(value) };
 }
 
 function decodeValue(value: unknown): number {
@@ -43,7 +50,7 @@ function encodeSeries(series: SeriesSamples): EncodedSeries {
   const { samples } = series;
   const deltas: number[] = [];
   for (let i = 1; i < samples.length; i++) deltas.push(samples[i]!.t - samples[i - 1]!.t);
-  return [series.labels, samples[0]?.t ?? 0, deltas, samples.map((sample) => encodeValue(sample.v))];
+  return [series.labels, samples[0]?.t ?? 0, deltas, samples.map(encodeValue)];
 }
 
 export function encodeState(state: ShardState): Buffer {
@@ -91,7 +98,7 @@ function decodeSeries(value: unknown, where: string): SeriesSamples {
       }
       t += delta;
     }
-    samples.push({ t, v: decodeValue(raw) });
+    samples.push(decodeSample(t, raw));
   });
   return { labels: stringRecord(labels, `${where} labels`), samples };
 }

@@ -2,6 +2,9 @@
  * Pure: a round's scraped samples folded into the stored history. What the store guarantees follows from here:
  * - the first round of a target (or of a changed target config) starts from nothing: no history is invented;
  * - samples are only appended after a series' last one (monotone: a late or repeated round adds nothing);
+ * - a series missing from a successful scrape, and every series of a failed one, gets a staleness marker, as
+ *   Prometheus writes them (a target not probed at all this round, cut by the deadline or not selected, keeps its
+ *   history as it was);
  * - samples older than `retentionMs` (the longest window the queries need) are dropped, and a series without a
  *   sample left (it vanished from the target for that long) expires with them;
  * - the history stays bounded: at most `maxSeriesPerTarget` series per target and `maxBytes` in all, the series
@@ -23,8 +26,15 @@ export interface RoundSamples {
   at: number;
   /** Every target of the shard in the current config, with its config hash; other targets are forgotten. */
   configHashes: Record<string, string>;
-  /** Targets that answered: their series and this round's sample of each. A failed target is absent. */
+  /**
+   * Targets whose scrape succeeded: every series their windows need, with this round's sample of each. A series
+   * of the history that is not here ends with a staleness marker.
+   */
   scraped: Record<string, readonly { labels: Record<string, string>; sample: TimedSample }[]>;
+  /** Targets whose scrape failed, with the scrape time: each of their series gets a staleness marker. */
+  failed?: Record<string, number>;
+  /** Per target, how far back its windows reach (overrides the limits' retentionMs). */
+  retentionMs?: Record<string, number>;
 }
 
 export interface HistoryCut {
@@ -52,6 +62,14 @@ function seriesKey(labels: Record<string, string>): string {
 
 const lastTime = (series: SeriesSamples): number => series.samples.at(-1)?.t ?? Number.NEGATIVE_INFINITY;
 
+/** When the series was last really seen (its staleness marker does not count). */
+function lastSeen(series: SeriesSamples): number {
+  for (let i = series.samples.length - 1; i >= 0; i--) {
+    if (series.samples[i]!.stale !== true) return series.samples[i]!.t;
+  }
+  return Number.NEGATIVE_INFINITY;
+}
+
 /** JSON bytes of a series as the codec writes it, near enough to budget with (deltas are shorter than this). */
 function approximateBytes(series: SeriesSamples): number {
   let bytes = JSON.stringify(series.labels).length + 8;
@@ -63,11 +81,13 @@ function recordTarget(
   history: TargetHistory | undefined,
   scraped: RoundSamples['scraped'][string] | undefined,
   cutoff: number,
+  staleAt: number | undefined,
 ): SeriesSamples[] {
   const byKey = new Map<string, SeriesSamples>();
   for (const series of history?.series ?? []) {
     byKey.set(seriesKey(series.labels), { labels: series.labels, samples: [...series.samples] });
   }
+  const seen = new Set<string>();
   for (const { labels, sample } of scraped ?? []) {
     const key = seriesKey(labels);
     let series = byKey.get(key);
@@ -76,17 +96,25 @@ function recordTarget(
       byKey.set(key, series);
     }
     if (sample.t > lastTime(series)) series.samples.push(sample);
+    seen.add(key);
+  }
+  if (staleAt !== undefined) {
+    for (const [key, series] of byKey) {
+      const last = series.samples.at(-1);
+      if (seen.has(key) || last === undefined || last.stale === true || !(staleAt > last.t)) continue;
+      series.samples.push({ t: staleAt, v: Number.NaN, stale: true });
+    }
   }
   const kept: SeriesSamples[] = [];
   for (const series of byKey.values()) {
     const samples = series.samples.filter((sample) => sample.t > cutoff);
-    if (samples.length > 0) kept.push({ labels: series.labels, samples });
+    // A staleness marker alone is no history: the series is gone.
+    if (samples.some((sample) => sample.stale !== true)) kept.push({ labels: series.labels, samples });
   }
   return kept;
 }
 
 export function recordRound(state: ShardState, round: RoundSamples, limits: HistoryLimits): RecordedRound {
-  const cutoff = round.at - limits.retentionMs;
   const cut: HistoryCut[] = [];
   const reset: string[] = [];
   const targets: Record<string, SeriesSamples[]> = {};
@@ -94,10 +122,18 @@ export function recordRound(state: ShardState, round: RoundSamples, limits: Hist
     const stored = Object.hasOwn(state.targets, target) ? state.targets[target] : undefined;
     const same = state.configHashes[target] === hash;
     if (stored !== undefined && !same) reset.push(target);
-    let series = recordTarget(same ? stored : undefined, round.scraped[target], cutoff);
+    const scraped = Object.hasOwn(round.scraped, target) ? round.scraped[target] : undefined;
+    const failedAt = round.failed && Object.hasOwn(round.failed, target) ? round.failed[target] : undefined;
+    // Stale markers at the scrape time: the new samples' time, or the failed scrape's.
+    const staleAt = scraped !== undefined ? (scraped[0]?.sample.t ?? round.at) : failedAt;
+    const retention =
+      round.retentionMs && Object.hasOwn(round.retentionMs, target)
+        ? round.retentionMs[target]!
+        : limits.retentionMs;
+    let series = recordTarget(same ? stored : undefined, scraped, round.at - retention, staleAt);
     if (series.length > limits.maxSeriesPerTarget) {
       // The series seen most recently are the ones a query can still use.
-      series.sort((a, b) => lastTime(b) - lastTime(a));
+      series.sort((a, b) => lastSeen(b) - lastSeen(a));
       cut.push({ target, series: series.length - limits.maxSeriesPerTarget, why: 'maxSeriesPerTarget' });
       series = series.slice(0, limits.maxSeriesPerTarget);
     }
@@ -130,7 +166,7 @@ function enforceByteBudget(targets: Record<string, SeriesSamples[]>, maxBytes: n
   }
   const lost = new Map<string, number>();
   if (total <= maxBytes) return lost;
-  entries.sort((a, b) => lastTime(a.series) - lastTime(b.series));
+  entries.sort((a, b) => lastSeen(a.series) - lastSeen(b.series));
   const dropped = new Set<SeriesSamples>();
   for (const entry of entries) {
     if (total <= maxBytes) break;

@@ -18,7 +18,7 @@ import {
 /** Enough for a few overlapping rounds; each lost race costs one GET and one PUT more. */
 export const STATE_WRITE_ATTEMPTS = 4;
 
-/** Key of a shard's object: `<prefix><shard>.json.gz`. Shard ids are chosen by the probe (`round` today). */
+/** Key of a shard's object: `<prefix><shard>.json.gz`. Shard ids are chosen by the probe (`round`, or `shard-<i>` for a fanned-out round: fanout/shards.ts). */
 export function stateKey(prefix: string, shard: string): string {
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(shard))
     throw new RangeError(`bad state shard id ${JSON.stringify(shard)}`);

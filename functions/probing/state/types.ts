@@ -3,10 +3,12 @@
  * series, the samples its windows need. One object per shard of targets (today the whole round is one shard).
  */
 
-/** One sample: epoch milliseconds and value (the engine's `SeriesSamples` element). */
+/** One sample: epoch milliseconds and value (the engine's `Sample`). */
 export interface TimedSample {
   t: number;
   v: number;
+  /** A staleness marker: the series was missing from a successful scrape, or the scrape failed. */
+  stale?: boolean;
 }
 
 /** One series' recent samples, oldest first; `labels` includes `__name__`. */

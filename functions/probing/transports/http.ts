@@ -81,7 +81,10 @@ export const http: Transport<'http'> = {
       response: outcome,
       durationMs: outcome.durationMs,
       maxSeries: target.maxSeries ?? config.probe.maxSeries,
+      atMs: timestamp.getTime(),
+      history: ctx.history ?? [],
     });
+    if (inspection.recorded) ctx.record?.(inspection.recorded);
     const partial = { values: inspection.values, warnings: inspection.warnings };
     if (inspection.failure?.reason === 'parse') return fail('parse', inspection.failure.detail, partial);
     if (failedConditions.length > 0) return fail('condition', failedConditions.join('; '), partial);

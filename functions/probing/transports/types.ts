@@ -1,6 +1,8 @@
 import type { LookupFunction } from 'node:net';
 import type { TargetOfTransport, VigilConfig } from '../../config/schema';
 import type { ResolveOptions } from '../../config/secrets';
+import type { SeriesSamples } from '../../promql';
+import type { Inspection } from '../kinds/types';
 import type { ProbeResult } from '../types';
 import type { TransportName } from './names';
 
@@ -16,6 +18,10 @@ export interface TransportContext {
   agent?: 'keep-alive' | 'fresh';
   /** Certificates to trust instead of Node's bundled roots (a private CA; tests use their own). */
   ca?: readonly (string | Buffer)[];
+  /** The target's samples of earlier rounds (the rate state; only the HTTP kinds' inspection reads them). */
+  history?: readonly SeriesSamples[];
+  /** Receives what the rate state should keep of this scrape. */
+  record?: (recorded: NonNullable<Inspection['recorded']>) => void;
 }
 
 /**

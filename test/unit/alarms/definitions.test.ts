@@ -78,6 +78,9 @@ describe('alarm definitions', () => {
       'vigil-dev-one-api-Goroutines-critical',
       'vigil-dev-one-api-Goroutines-emergency',
       'vigil-dev-mall-go-down-critical',
+      // The demo's rule file (examples/demo-service/rules.yml).
+      'vigil-dev-mall-go-HighErrorRate-critical',
+      'vigil-dev-mall-go-HighLatency-warning',
     ]);
   });
 
@@ -306,5 +309,112 @@ describe('matching samples to the alarms that watch them', () => {
     ['all: other namespace', all, { namespace: 'X', metricName: 'G', dimensions: { Target: 't' } }, false],
   ])('%s → %s', (_name, selector, sample, expected) => {
     expect(matchesSelector(selector, sample)).toBe(expected);
+  });
+});
+
+describe('alarms of Prometheus rule files', () => {
+  const RULES = join(__dirname, '../../fixtures/rules/mall_go_rules.yml');
+  const rulesConfig = (schedule = '1m') =>
+    parseConfig(`probe: { schedule: ${schedule} }
+targets:
+  - name: mall-go
+    url: http://127.0.0.1:8080/metrics
+    type: prometheus
+    rules: ${RULES}
+`);
+
+  it('makes one alarm per rule: its level, for: as M = N consecutive periods, missing data not breaching', () => {
+    const definitions = alarmDefinitions(rulesConfig(), options);
+    const summary = definitions.map((d) => [
+      d.name,
+      d.comparisonOperator,
+      d.threshold,
+      d.datapointsToAlarm,
+      d.evaluationPeriods,
+      d.treatMissingData,
+      d.metric.series,
+      d.rule,
+    ]);
+    expect(summary).toEqual([
+      // up == 0 (for: 1m): the target's down alarm at the rule's severity; a silent probe is still ignored.
+      ['vigil-dev-mall-go-down-critical', 'LessThanThreshold', 1, 2, 2, 'ignore', 'exact', 'ServiceDown'],
+      [
+        'vigil-dev-mall-go-HighQPS-warning',
+        'GreaterThanThreshold',
+        1000,
+        3,
+        3,
+        'notBreaching',
+        'all',
+        'HighQPS',
+      ],
+      [
+        'vigil-dev-mall-go-HighQPS-critical',
+        'GreaterThanThreshold',
+        5000,
+        2,
+        2,
+        'notBreaching',
+        'all',
+        'CriticalQPS',
+      ],
+      [
+        'vigil-dev-mall-go-HighResponseTime-warning',
+        'GreaterThanThreshold',
+        0.1,
+        4,
+        4,
+        'notBreaching',
+        'all',
+        'HighResponseTime',
+      ],
+      [
+        'vigil-dev-mall-go-HighErrorRate-critical',
+        'GreaterThanThreshold',
+        0.01,
+        3,
+        3,
+        'notBreaching',
+        'all',
+        'HighErrorRate',
+      ],
+      [
+        'vigil-dev-mall-go-DatabaseConnectionsHigh-warning',
+        'GreaterThanThreshold',
+        80,
+        6,
+        6,
+        'notBreaching',
+        'all',
+        'DatabaseConnectionsHigh',
+      ],
+      [
+        'vigil-dev-mall-go-HighMemoryUsage-warning',
+        'GreaterThanThreshold',
+        0.8,
+        6,
+        6,
+        'notBreaching',
+        'all',
+        'HighMemoryUsage',
+      ],
+    ]);
+    const qps = definitions[1]!;
+    expect(qps.query).toBe(`SELECT MAX("HighQPS") FROM "Vigil" WHERE Target = 'mall-go'`);
+    expect(qps.unit).toBe('Count/Second');
+    expect(parseAlarmMeta(qps.description)).toMatchObject({
+      rule: 'HighQPS',
+      metric: 'HighQPS',
+      severity: 'warning',
+      target: 'mall-go',
+    });
+    expect(qps.description.split('\n')[0]).toMatch(
+      /^Prometheus rule HighQPS: HighQPS of mall-go is greater than 1000/,
+    );
+  });
+
+  it('counts periods at the schedule: at 2m, for: 5m is 4 periods', () => {
+    const memory = alarmDefinitions(rulesConfig('2m'), options).find((d) => d.rule === 'HighMemoryUsage');
+    expect(memory).toMatchObject({ periodSeconds: 120, datapointsToAlarm: 4, evaluationPeriods: 4 });
   });
 });

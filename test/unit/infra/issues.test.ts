@@ -154,6 +154,42 @@ describe('vigil infra render', () => {
     expect(JSON.parse(out())).toEqual(resources(parseConfig(readFileSync(file, 'utf8')), OPTIONS));
   });
 
+  it('renders a rule file’s alarms and dashboard widgets', async () => {
+    const rules = join(__dirname, '../../fixtures/rules/mall_go_rules.yml');
+    const file = configFile(
+      `webhook: { token: t }\ntargets:\n  - { name: mall-go, url: "http://10.0.0.7:8080/metrics", type: prometheus, rules: ${JSON.stringify(rules)} }\n`,
+    );
+    const { io: streams, out } = io();
+    expect(
+      await main(['infra', 'render', '--config', file, '--stage', 'dev', '--region', 'eu-west-1'], streams),
+    ).toBe(0);
+    const rendered = JSON.parse(out()) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const alarms = Object.values(rendered.Resources)
+      .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .map((resource) => resource.Properties);
+    const qps = alarms.find((alarm) => alarm.AlarmName === 'vigil-dev-mall-go-HighQPS-critical');
+    expect(qps).toMatchObject({
+      DatapointsToAlarm: 2,
+      EvaluationPeriods: 2,
+      TreatMissingData: 'notBreaching',
+      Threshold: 5000,
+    });
+    expect(JSON.stringify(qps?.Metrics)).toContain(
+      `SELECT MAX(\\"HighQPS\\") FROM \\"Vigil\\" WHERE Target = 'mall-go'`,
+    );
+    expect(alarms.find((alarm) => alarm.AlarmName === 'vigil-dev-mall-go-down-critical')).toMatchObject({
+      DatapointsToAlarm: 2,
+      EvaluationPeriods: 2,
+    });
+    const dashboards = JSON.stringify(
+      Object.values(rendered.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Dashboard'),
+    );
+    expect(dashboards).toContain('mall-go: HighQPS (Count/Second)');
+    expect(dashboards).toContain('mall-go: HighResponseTime (Seconds)');
+  });
+
   it('exits 2 and lists deployment problems with their path', async () => {
     const file = configFile('probe: { schedule: 90s }\ntargets: [{ name: a, url: "http://127.0.0.1/" }]\n');
     const { io: streams, err } = io();

@@ -17,6 +17,26 @@ describe('the files a deployment packages', () => {
     expect(configFiles(file, parseConfig(''))).toEqual([file]);
   });
 
+  it('adds every rule file a prometheus target names, once, after the config', () => {
+    const { elsewhere } = dirs();
+    mkdirSync(join(elsewhere, 'rules'));
+    writeFileSync(join(elsewhere, 'rules', 'a.yml'), 'groups: []\n');
+    writeFileSync(join(elsewhere, 'rules', 'b.yml'), 'groups: []\n');
+    const file = join(elsewhere, 'prod.yml');
+    const config = parseConfig(
+      `targets:
+  - { name: a, url: "http://10.0.0.1/metrics", type: prometheus, rules: [rules/a.yml, rules/b.yml] }
+  - { name: b, url: "http://10.0.0.2/metrics", type: prometheus, rules: rules/a.yml }
+`,
+      file,
+    );
+    expect(configFiles(file, config)).toEqual([
+      file,
+      join(elsewhere, 'rules', 'a.yml'),
+      join(elsewhere, 'rules', 'b.yml'),
+    ]);
+  });
+
   it('stages a config from anywhere under the service directory, same bytes, same name', () => {
     const { service, elsewhere } = dirs();
     const file = join(elsewhere, 'prod.yml');

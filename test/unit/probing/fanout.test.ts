@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { parseConfig } from '../../../functions/config/load';
 import { SLOW_TARGET_SHARE, shardCapacity } from '../../../functions/probing/fanout/capacity';
 import { acquireLease, leaseKey, releaseLease } from '../../../functions/probing/fanout/lease';
-import { jumpHash, planShards, WHOLE_ROUND_SHARD } from '../../../functions/probing/fanout/shards';
+import { jumpHash, planShards } from '../../../functions/probing/fanout/shards';
 import { parseShardMessage } from '../../../functions/probing/fanout/worker';
+import { WHOLE_ROUND_SHARD } from '../../../functions/probing/round-state';
 import { fileStateObjects } from '../../../functions/probing/state/file';
 
 function configWith(targets: number, probe = ''): ReturnType<typeof parseConfig> {

@@ -124,7 +124,7 @@ describe('prometheus kind: a series given twice', () => {
       target,
       target.metrics,
       { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body },
-      { maxSeries: 50 },
+      { maxSeries: 50, atMs: Date.now(), history: [] },
     );
     expect(inspection.values).toEqual([{ metric: 'Up', unit: 'None', value: 1, dimensions: {} }]);
     expect(inspection.warnings).toEqual([

@@ -1,5 +1,6 @@
 /** The rate-state history (pure) and its stored encoding. */
 import { gzipSync } from 'node:zlib';
+import { packHistory, unpackHistory } from '../../../functions/probing/history-transfer';
 import { decodeState, encodeState, StateDecodeError } from '../../../functions/probing/state/codec';
 import { type HistoryLimits, type RoundSamples, recordRound } from '../../../functions/probing/state/history';
 import { emptyState, type ShardState } from '../../../functions/probing/state/types';
@@ -49,6 +50,43 @@ describe('recordRound', () => {
       { t: T0, v: 1 },
       { t: T0 + 2 * MINUTE, v: 3 },
     ]);
+  });
+
+  it('marks every series of a failed scrape stale, once, at the scrape time', () => {
+    const failedAt = T0 + MINUTE;
+    const state = play([
+      round(T0, { api: [sample(up(200), T0, 1)] }),
+      { ...round(failedAt, {}), failed: { api: failedAt } },
+      { ...round(failedAt + MINUTE, {}), failed: { api: failedAt + MINUTE } },
+    ]);
+    expect(state.targets.api?.series[0]?.samples).toEqual([
+      { t: T0, v: 1 },
+      { t: failedAt, v: Number.NaN, stale: true },
+    ]);
+  });
+
+  it('marks a series missing from a successful scrape stale, and forgets one with only its marker left', () => {
+    const at = T0 + MINUTE;
+    const state = play([
+      round(T0, { api: [sample(up(200), T0, 1), sample(up(500), T0, 1)] }),
+      round(at, { api: [sample(up(200), at, 2)] }),
+    ]);
+    expect(state.targets.api?.series.find((series) => series.labels.code === '500')?.samples).toEqual([
+      { t: T0, v: 1 },
+      { t: at, v: Number.NaN, stale: true },
+    ]);
+    // Five minutes on, the 500 series' only sample within the retention would be its marker: it is gone.
+    const later = T0 + 5 * MINUTE + 1;
+    const after = recordRound(state, round(later, { api: [sample(up(200), later, 3)] }), LIMITS).state;
+    expect(after.targets.api?.series.map((series) => series.labels.code)).toEqual(['200']);
+  });
+
+  it('keeps a per-target retention when the round gives one', () => {
+    const rounds = [0, 1, 2, 3].map((minute) => ({
+      ...round(T0 + minute * MINUTE, { api: [sample(up(200), T0 + minute * MINUTE, minute)] }),
+      retentionMs: { api: 2 * MINUTE },
+    }));
+    expect(play(rounds).targets.api?.series[0]?.samples.map((s) => s.v)).toEqual([2, 3]);
   });
 
   it('expires a series that vanished once its samples left the window', () => {
@@ -160,6 +198,27 @@ describe('state encoding', () => {
     },
   };
 
+  it('round-trips a staleness marker', () => {
+    const state: ShardState = {
+      writtenAt: T0,
+      configHashes: { api: 'h' },
+      targets: {
+        api: {
+          series: [
+            {
+              labels: up(200),
+              samples: [
+                { t: T0, v: 1 },
+                { t: T0 + MINUTE, v: Number.NaN, stale: true },
+              ],
+            },
+          ],
+        },
+      },
+    };
+    expect(decodeState(encodeState(state))).toEqual(state);
+  });
+
   it('round-trips every value, NaN and infinities included', () => {
     expect(decodeState(encodeState(state))).toEqual(state);
   });
@@ -225,5 +284,22 @@ describe('state encoding', () => {
     const bytes = encodeState(big).length;
     expect(bytes).toBeLessThan(100_000);
     expect(decodeState(encodeState(big))).toEqual(big);
+  });
+});
+
+describe('history packed for the inspection worker', () => {
+  it('unpacks what it packed, staleness markers and non-finite values included', () => {
+    const history = [
+      {
+        labels: { __name__: 'a', x: '1' },
+        samples: [
+          { t: 1, v: 2 },
+          { t: 2, v: Number.NaN, stale: true },
+        ],
+      },
+      { labels: { __name__: 'b' }, samples: [] },
+      { labels: { __name__: 'c' }, samples: [{ t: 3, v: Number.POSITIVE_INFINITY }] },
+    ];
+    expect(unpackHistory(structuredClone(packHistory(history)))).toEqual(history);
   });
 });
