@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TargetConfig } from '../config/schema';
+import type { Deadline } from '../deadline';
 import { DEFAULT_LOOKBACK_MS, MAX_HISTORY_MS, type SeriesSamples } from '../promql';
 import type { Inspection } from './kinds/types';
 import { type HistoryCut, type RoundSamples, recordRound } from './state/history';
@@ -40,6 +41,10 @@ export interface RoundStateReport {
 }
 
 /** What identifies a target's series: the same endpoint scraped the same way. Anything else may change freely. */
+function timedOut(what: 'read' | 'written'): Error {
+  return new Error(`not ${what} before the round's deadline`);
+}
+
 export function stateHash(target: TargetConfig): string {
   // Only HTTP targets have a method, headers and a body (config/schema.ts: fields per transport).
   const identity = {
@@ -57,19 +62,21 @@ export interface RoundState {
   historyOf(target: TargetConfig): readonly SeriesSamples[];
   record(target: TargetConfig, recorded: NonNullable<Inspection['recorded']>): void;
   finished(result: ProbeResult): void;
-  write(atMs: number): Promise<RoundStateReport>;
+  /** Bounded by `deadline` when given: a store that hangs costs this round its history, never the round. */
+  write(atMs: number, deadline?: Deadline): Promise<RoundStateReport>;
 }
 
 /** `targets`: every target the shard holds (its history is kept; any other target's is forgotten). */
 export async function openRoundState(
   store: StateStore,
-  options: { shard: string; targets: readonly TargetConfig[] },
+  options: { shard: string; targets: readonly TargetConfig[]; deadline?: Deadline },
 ): Promise<RoundState> {
   const { shard } = options;
   const problems: string[] = [];
   let snapshot: StateSnapshot | undefined;
   try {
-    snapshot = await store.read(shard);
+    const reading = store.read(shard);
+    snapshot = await (options.deadline ? options.deadline.race(reading, () => timedOut('read')) : reading);
     problems.push(...snapshot.problems);
   } catch (error) {
     problems.push(
@@ -100,7 +107,7 @@ export async function openRoundState(
         failed[result.target] = result.timestamp.getTime();
       }
     },
-    async write(atMs) {
+    async write(atMs, deadline) {
       const report: RoundStateReport = {
         shard,
         readBytes: snapshot?.bytes ?? 0,
@@ -121,7 +128,7 @@ export async function openRoundState(
         maxBytes: STATE_MAX_BYTES,
       };
       try {
-        report.written = await store.update(
+        const writing = store.update(
           shard,
           (current) => {
             const recorded = recordRound(current, round, limits);
@@ -131,6 +138,7 @@ export async function openRoundState(
           },
           snapshot,
         );
+        report.written = await (deadline ? deadline.race(writing, () => timedOut('written')) : writing);
         problems.push(...report.written.problems);
       } catch (error) {
         problems.push(

@@ -6,6 +6,7 @@
 import type { LookupFunction } from 'node:net';
 import type { TargetConfig, TargetOfTransport, VigilConfig } from '../config/schema';
 import type { ResolveOptions } from '../config/secrets';
+import { deadlineAt } from '../deadline';
 import { transportOf } from './kinds';
 import { mapWithConcurrency } from './pool';
 import { openRoundState, type RoundStateReport, WHOLE_ROUND_SHARD } from './round-state';
@@ -53,6 +54,11 @@ export function unknownTargets(config: VigilConfig, only: readonly string[]): st
   return only.filter((name) => !names.has(name));
 }
 
+/** The rate state's read may take this long at most: a slow store costs the round its history, not its probes. */
+const STATE_READ_MAX_MS = 5_000;
+/** Kept back from probing for the state's conditional write (one S3 PUT, and a retry after a lost race). */
+const STATE_WRITE_RESERVE_MS = 2_000;
+
 export async function runRound(config: VigilConfig, options: RoundOptions = {}): Promise<RoundReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
@@ -60,16 +66,19 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
     ? config.targets.filter((target) => options.only!.includes(target.name))
     : config.targets;
   const shard = options.state?.shard ?? WHOLE_ROUND_SHARD;
+  const roundDeadline = options.deadline === undefined ? undefined : deadlineAt(options.deadline);
   const state = options.state
     ? await openRoundState(options.state.store, {
         shard,
         targets: shard === WHOLE_ROUND_SHARD ? config.targets : targets,
+        ...(roundDeadline ? { deadline: roundDeadline.within(STATE_READ_MAX_MS) } : {}),
       })
     : undefined;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   if (options.deadline !== undefined) {
-    const remaining = options.deadline - Date.now();
+    // Probing stops early enough for the rate state to be written before the round's own deadline.
+    const remaining = options.deadline - (state ? STATE_WRITE_RESERVE_MS : 0) - Date.now();
     if (remaining <= 0) controller.abort();
     else timer = setTimeout(() => controller.abort(), remaining);
   }
@@ -93,7 +102,7 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
       durationMs: now().getTime() - startedAt.getTime(),
       results,
       unfinished: results.filter((result) => result.reason === 'deadline').map((result) => result.target),
-      ...(state ? { state: await state.write(startedAt.getTime()) } : {}),
+      ...(state ? { state: await state.write(startedAt.getTime(), roundDeadline) } : {}),
     };
   } finally {
     if (timer) clearTimeout(timer);

@@ -12,6 +12,7 @@ import { parseConfig } from '../../functions/config/load';
 import { INLINE_MAX_BYTES } from '../../functions/probing/inspection-pool';
 import { type RoundOptions, runRound } from '../../functions/probing/run';
 import { stateStore } from '../../functions/probing/state';
+import type { StateStore } from '../../functions/probing/state/types';
 import type { ProbeResult } from '../../functions/probing/types';
 import { startHttpServer, type TestServer } from '../helpers/servers';
 
@@ -168,6 +169,32 @@ describe('rates across rounds', () => {
     expect([...(samples ?? [])].sort((x, y) => x - y)).toEqual(samples);
     expect(new Set(samples).size).toBe(samples?.length);
   });
+
+  it.each([
+    ['read', { read: () => new Promise<never>(() => undefined) }],
+    ['write', { update: () => new Promise<never>(() => undefined) }],
+  ])(
+    'finishes within its deadline when the state store never answers a %s, and says why',
+    async (what, hang) => {
+      page = counters({ '200': 1 });
+      const store = {
+        ...stateStore({}, mkdtempSync(join(tmpdir(), 'vigil-rates-hang-'))),
+        ...hang,
+      } as StateStore;
+      const started = Date.now();
+
+      const report = await runRound(config({ Rate: 'rate(http_requests_total[5m])' }), {
+        deadline: started + 8_000,
+        state: { store },
+      });
+
+      expect(Date.now() - started).toBeLessThan(8_000 + 500);
+      expect(report.results.map((result) => result.success)).toEqual([true]);
+      expect(report.state?.problems.join('\n')).toMatch(
+        what === 'read' ? /could not be read \(not read before/ : /could not be written \(not written before/,
+      );
+    },
+  );
 
   it('gives every series job and instance as a Prometheus scrape does, the page’s own kept as exported_', async () => {
     page = 'm{instance="inner"} 1\n';
