@@ -146,13 +146,15 @@ export function createChart(container, spec, context) {
     const { ctx, bbox } = u;
     const drawn = [];
     ctx.save();
-    ctx.lineWidth = Math.max(1, devicePixelRatio);
+    ctx.lineWidth = 1;
     ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
     ctx.textAlign = 'right';
     for (const threshold of spec.thresholds) {
-      const y = Math.round(u.valToPos(threshold.value, 'y', true));
-      if (y < bbox.top || y > bbox.top + bbox.height) continue;
+      // A one-pixel line on a pixel row's centre stays crisp (on the edge it would blur over two rows).
+      const row = Math.round(u.valToPos(threshold.value, 'y', true));
+      if (row < bbox.top || row > bbox.top + bbox.height) continue;
+      const y = row + 0.5;
       ctx.strokeStyle = SEVERITY_COLOURS[threshold.severity];
       ctx.fillStyle = SEVERITY_COLOURS[threshold.severity];
       ctx.beginPath();
@@ -167,7 +169,7 @@ export function createChart(container, spec, context) {
       drawn.push({
         severity: threshold.severity,
         value: threshold.value,
-        y,
+        y: row,
         x: Math.round(bbox.left + 2 * devicePixelRatio),
       });
     }
