@@ -7,10 +7,21 @@ import { infra } from './commands/infra';
 import { notify } from './commands/notify';
 import { probe } from './commands/probe';
 import { replay } from './commands/replay';
+import { status } from './commands/status';
 import { validate } from './commands/validate';
 import { webhook } from './commands/webhook';
 
-export const COMMANDS: readonly Command[] = [probe, validate, config, webhook, notify, replay, infra, dev];
+export const COMMANDS: readonly Command[] = [
+  probe,
+  validate,
+  config,
+  webhook,
+  notify,
+  replay,
+  infra,
+  dev,
+  status,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
