@@ -65,6 +65,8 @@ export function createChart(container, spec, context) {
   const options = {
     width: Math.max(280, container.clientWidth),
     height: CHART_HEIGHT,
+    // UTC, like the tables and the terminal view.
+    tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     scales: {
       x: { time: true },
       y: {
