@@ -33,7 +33,7 @@ const METRIC_QUERIES_MAX = 500;
 /** Look this many probe periods back for the last datapoint: one missed round must not read as "no data". */
 const LOOKBACK_PERIODS = 5;
 /** The window "notifications failed" counts over. */
-export const FAILED_WINDOW_MS = 60 * 60_000;
+const FAILED_WINDOW_MS = 60 * 60_000;
 
 export interface AlarmRow {
   name: string;

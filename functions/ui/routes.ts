@@ -36,14 +36,14 @@ import { chartIdOf, chartSpecs, thin, wireSeries } from './charts';
 import { alertRows, deadLetterRows, resultPhases, STRIP_SPAN_MS, targetPanel } from './panels';
 import { eventHub } from './sse';
 
-export const UI_API_PREFIX = '/ui/api/';
+const UI_API_PREFIX = '/ui/api/';
 /** Rows per table: the page is for looking, `vigil replay` and the state store hold everything. */
-export const UI_ROWS_MAX = 200;
+const UI_ROWS_MAX = 200;
 /** The session's notifications the page can show after a reload (the alert records hold the rest). */
-export const RECENT_NOTIFICATIONS_MAX = 100;
+const RECENT_NOTIFICATIONS_MAX = 100;
 /** Default points per chart line: about one per pixel of a wide chart, times two (lowest and highest). */
-export const SERIES_BUCKETS_DEFAULT = 1_000;
-export const SERIES_BUCKETS_MAX = 5_000;
+const SERIES_BUCKETS_DEFAULT = 1_000;
+const SERIES_BUCKETS_MAX = 5_000;
 /** An action's JSON body ({"channel": …}) is tiny; anything bigger is refused unread. */
 const ACTION_BODY_MAX_BYTES = 4_096;
 /** One replay from the page: as long as `vigil replay` gives itself. */
@@ -168,7 +168,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** undefined when the request may change state; otherwise why not (with the status to answer). */
-export function actionRefusal(
+function actionRefusal(
   headers: IncomingMessage['headers'],
   intake: HttpIntakeConfig,
   now: Date,

@@ -7,9 +7,9 @@ import type { ServerResponse } from 'node:http';
 import { redactValue } from '../logging/redact';
 
 /** Streams open at once: a page per person is plenty on 127.0.0.1; more is a leak (or a loop) to refuse. */
-export const SSE_MAX_CLIENTS = 32;
+const SSE_MAX_CLIENTS = 32;
 /** A comment line this often keeps proxies and idle timers from closing a quiet stream. */
-export const SSE_KEEPALIVE_MS = 15_000;
+const SSE_KEEPALIVE_MS = 15_000;
 /** EventSource waits this long before reconnecting after the stream ends. */
 const SSE_RETRY_MS = 1_000;
 
