@@ -66,7 +66,9 @@ describe('vigil dev CLI', () => {
     );
     expect(out()).toContain('vigil dev stopped after 1 round(s)');
     // npm start says where the page is: on the intake's port.
-    expect(out()).toMatch(/alerts in at POST http:\/\/127\.0\.0\.1:(\d+)\/alerts, page http:\/\/127\.0\.0\.1:\1\//);
+    expect(out()).toMatch(
+      /alerts in at POST http:\/\/127\.0\.0\.1:(\d+)\/alerts, page http:\/\/127\.0\.0\.1:\1\//,
+    );
     expect(readFileSync(join(state, 'metrics.jsonl'), 'utf8')).toContain('"MetricName":"Goroutines"');
     expect(await refusesConnections(demoPort)).toBe(true);
   });
