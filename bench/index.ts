@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   packing: () => import('./packing'),
   webhook: () => import('./webhook'),
   soak: () => import('./soak'),
+  ui: () => import('./ui'),
 };
 
 function machine(): string {

@@ -8,6 +8,7 @@ import { notify } from './commands/notify';
 import { probe } from './commands/probe';
 import { replay } from './commands/replay';
 import { rules } from './commands/rules';
+import { status } from './commands/status';
 import { validate } from './commands/validate';
 import { webhook } from './commands/webhook';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   replay,
   infra,
   dev,
+  status,
 ];
 
 function usage(): string {

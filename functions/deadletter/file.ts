@@ -65,6 +65,55 @@ function idOf(handle: string): string {
   return colon < 0 ? handle : handle.slice(colon + 1);
 }
 
+/** The journal replayed: live letters with their claims, line count, unreadable lines. Reading needs no lock. */
+async function readJournal(file: string): Promise<Journal> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { entries: new Map(), lines: 0, unreadable: [] };
+    throw error;
+  }
+  const entries = new Map<string, Entry>();
+  const unreadable: string[] = [];
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    lines++;
+    const item = parseLine(line);
+    if (!item) {
+      unreadable.push(line);
+      continue;
+    }
+    if ('op' in item) {
+      if (item.op === 'remove') entries.delete(item.id);
+      else {
+        const entry = entries.get(item.id);
+        if (entry) entries.set(item.id, { ...entry, claimUntil: item.until, claimBy: item.by });
+      }
+    } else entries.set(item.id, { letter: item });
+  }
+  return { entries, lines, unreadable };
+}
+
+/** A letter as it stands, for a reader that sends nothing (the `vigil dev` page): `claimedUntil` while a replayer holds it. */
+export interface PeekedLetter {
+  letter: DeadLetter;
+  claimedUntil?: number;
+}
+
+/**
+ * The live letters, oldest first, without claiming them: `list` claims what it returns (a replayer's visibility
+ * timeout), so a page that looked would hold letters back from `vigil replay` for FILE_CLAIM_MS.
+ */
+export async function peekDeadLetters(file: string, now: () => number = Date.now): Promise<PeekedLetter[]> {
+  const at = now();
+  return [...(await readJournal(file)).entries.values()].map(({ letter, claimUntil }) =>
+    claimUntil !== undefined && claimUntil > at ? { letter, claimedUntil: claimUntil } : { letter },
+  );
+}
+
 export function fileDeadLetterStore(
   file: string = DEFAULT_DEAD_LETTER_FILE,
   now: () => number = Date.now,
@@ -118,36 +167,7 @@ export function fileDeadLetterStore(
       }
     });
 
-  async function read(): Promise<Journal> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        return { entries: new Map(), lines: 0, unreadable: [] };
-      throw error;
-    }
-    const entries = new Map<string, Entry>();
-    const unreadable: string[] = [];
-    let lines = 0;
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      lines++;
-      const item = parseLine(line);
-      if (!item) {
-        unreadable.push(line);
-        continue;
-      }
-      if ('op' in item) {
-        if (item.op === 'remove') entries.delete(item.id);
-        else {
-          const entry = entries.get(item.id);
-          if (entry) entries.set(item.id, { ...entry, claimUntil: item.until, claimBy: item.by });
-        }
-      } else entries.set(item.id, { letter: item });
-    }
-    return { entries, lines, unreadable };
-  }
+  const read = () => readJournal(file);
 
   const append = (items: readonly (DeadLetter | Op)[]) =>
     items.length === 0

@@ -20,6 +20,8 @@ export interface DevStarted {
   at: number;
   intervalMs: number;
   webhookUrl: string;
+  /** The page (functions/ui), on the intake's port. */
+  pageUrl?: string;
   storeFile: string;
   demo?: { url: string; cycleMs: number };
   layout: DevLayout;

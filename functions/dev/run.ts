@@ -31,6 +31,7 @@ import { probeAndPublish } from '../probing/cycle';
 import { stateStore } from '../probing/state';
 import { publishedMetrics } from '../rules/metrics';
 import { sqliteStateStore } from '../state/sqlite';
+import { devUi } from '../ui/dev';
 import { productionDispatchDeps } from '../webhook/deps';
 import { handleWebhookEvent } from '../webhook/pipeline';
 import {
@@ -160,6 +161,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const newId = options.newId ?? randomUUID;
   const emit = (event: DevEvent) => {
     view.handle(event);
+    ui.publish(event);
     options.onEvent?.(event);
   };
   const log = (level: 'info' | 'warn' | 'error', text: string) =>
@@ -177,7 +179,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const startedAt = clock.now();
   // The alarms pick up where the last session left them: replay what their evaluation range can still see.
   alarms.record(store.samples({ from: startedAt - alarms.lookbackMs() }));
-  const deadLetters = fileDeadLetterStore(join(stateDir, DEAD_LETTERS_FILE_NAME));
+  const deadLetterFile = join(stateDir, DEAD_LETTERS_FILE_NAME);
+  const deadLetters = fileDeadLetterStore(deadLetterFile);
   // The alert state survives a restart: a firing notified before it is resolved after it, and never paged twice.
   const state = sqliteStateStore(join(stateDir, ALERT_STATE_FILE_NAME));
   // rate() history between rounds, as the Lambda keeps it in S3 (always local files here). Each simulated location
@@ -185,6 +188,19 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const rateState = stateStore({}, stateDir);
   const rateStateOf = (location?: SimulatedLocation) =>
     location === undefined ? rateState : stateStore({}, join(stateDir, LOCATION_STATE_DIR, location.name));
+  // The page reads the same stores; it answers on the intake's port.
+  const ui = await devUi({
+    config,
+    intervalMs,
+    stateDir,
+    store,
+    alarms,
+    state,
+    deadLetters,
+    deadLetterFile,
+    write: (text) => view.print(text),
+    now: () => clock.now(),
+  });
 
   let demo: DemoService | undefined;
   let demoStartedAt = startedAt;
@@ -225,11 +241,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         },
       },
       onError: (error) => log('error', error.message),
+      routes: ui.handle,
     }).catch((error) => {
       throw portError(error, 'the webhook intake', port, '--port');
     });
   } catch (error) {
     await demo?.close();
+    await ui.close();
     await store.close();
     await state.close();
     throw error;
@@ -243,6 +261,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     at: startedAt,
     intervalMs,
     webhookUrl,
+    pageUrl: `${server.url}/`,
     storeFile: store.file,
     ...(demo ? { demo: { url: demo.url, cycleMs: demoCycleMs } } : {}),
     layout: devLayout(config, alarms),
@@ -361,6 +380,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       await looping;
       await notifying;
       await server?.close();
+      await ui.close().catch((error: Error) => log('error', `alarm history: ${error.message}`));
       await state.close().catch((error: Error) => log('error', `${ALERT_STATE_FILE_NAME}: ${error.message}`));
       await demo?.close();
       await saveAlarms(alarmsFile, alarms.snapshot()).catch((error: Error) =>

@@ -55,6 +55,7 @@ export interface ViewState {
   round: number;
   intervalMs: number;
   webhookUrl: string;
+  pageUrl?: string;
   storeFile: string;
   demo?: { url: string; cycleMs: number; phase?: string };
   targets: TargetView[];
@@ -133,6 +134,7 @@ export function reduceView(state: ViewState, event: DevEvent): ViewState {
         now: event.at,
         intervalMs: event.intervalMs,
         webhookUrl: event.webhookUrl,
+        ...(event.pageUrl ? { pageUrl: event.pageUrl } : {}),
         storeFile: event.storeFile,
         ...(event.demo ? { demo: event.demo } : {}),
         targets: event.layout.targets.map((target) =>
@@ -288,6 +290,7 @@ function header(state: ViewState, paint: Paint): string[] {
   const lines = [
     `${paint('bold', 'vigil dev')}  ${clockTime(state.now)} UTC  round ${state.round}${every}  ·  alerts in: POST ${state.webhookUrl}`,
   ];
+  if (state.pageUrl) lines.push(`page ${state.pageUrl} (charts, alarms, notifications)`);
   if (state.demo) {
     const phase = state.demo.phase ? `${state.demo.phase}, ` : '';
     lines.push(`demo service ${state.demo.url} (${phase}${formatDuration(state.demo.cycleMs)} leak cycle)`);
@@ -433,7 +436,7 @@ export function plainLines(event: DevEvent, layout: DevLayout): string[] {
   switch (event.kind) {
     case 'started': {
       const lines = [
-        `${logTime(event.at)} vigil dev: probing ${layout.targets.length} target(s) every ${formatDuration(event.intervalMs)}, ${layout.alarms.length} local alarm(s), alerts in at POST ${event.webhookUrl}, history in ${event.storeFile}`,
+        `${logTime(event.at)} vigil dev: probing ${layout.targets.length} target(s) every ${formatDuration(event.intervalMs)}, ${layout.alarms.length} local alarm(s), alerts in at POST ${event.webhookUrl}${event.pageUrl ? `, page ${event.pageUrl}` : ''}, history in ${event.storeFile}`,
       ];
       if (event.demo)
         lines.push(

@@ -2,7 +2,7 @@
  * The webhook's HTTP intake on 127.0.0.1 (`vigil webhook serve`, `vigil dev`): each request becomes the same
  * Function URL event the Lambda receives and goes through the same handleWebhookEvent.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeadLetterStore } from '../deadletter/types';
 import { type Deadline, deadlineIn } from '../deadline';
@@ -16,6 +16,7 @@ import {
   type WebhookContext,
   type WebhookResult,
 } from '../webhook/pipeline';
+import type { HttpIntakeConfig } from './auth';
 import { HTTP_BODY_MAX_BYTES } from './http-request';
 
 /** Local requests get this long to deliver (the Lambda gets its remaining time instead). */
@@ -36,6 +37,8 @@ export interface WebhookServerOptions {
   onResult?: (result: WebhookResult) => void;
   /** Run the sweep (reminders, queued alerts) every SWEEP_INTERVAL_MS, as EventBridge Scheduler does in AWS. */
   sweep?: { intervalMs?: number; onReport?: (report: SweepReport) => void };
+  /** More routes on the same port (the page, functions/ui/routes.ts): true when it answered the request. */
+  routes?: (req: IncomingMessage, res: ServerResponse, intake: HttpIntakeConfig) => boolean;
   /** A request or a sweep that failed unexpectedly (the request was answered 500). */
   onError?: (error: Error) => void;
 }
@@ -111,6 +114,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
+    if (path !== INTAKE_PATH && options.routes?.(req, res, intake)) return;
     if (path !== INTAKE_PATH) {
       res
         .writeHead(404, { 'content-type': 'application/json' })

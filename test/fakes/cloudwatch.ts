@@ -1,7 +1,9 @@
 /**
- * Loopback CloudWatch for PutMetricData, answering what `@aws-sdk/client-cloudwatch` sends (AWS JSON 1.0,
- * query-compatible) the way AWS does, limits included. Point the real SDK at `url` via
- * `AWS_ENDPOINT_URL_CLOUDWATCH` (see `setFakeAwsEnv`).
+ * Loopback CloudWatch for PutMetricData, GetMetricData and DescribeAlarms, answering what
+ * `@aws-sdk/client-cloudwatch` sends (AWS JSON 1.0, query-compatible; timestamps as epoch seconds both ways) the way
+ * AWS does, limits included. Point the real SDK at `url` via `AWS_ENDPOINT_URL_CLOUDWATCH` (see `setFakeAwsEnv`).
+ * GetMetricData reads back what PutMetricData stored (MetricStat queries; metric math is not implemented and is
+ * refused, not guessed); alarms are set up by the test (`putAlarm`, `setAlarmState`) and listed by DescribeAlarms.
  */
 import { AwsServiceError, type FakeAwsServer, isRecord, startAwsJsonServer } from './aws';
 
@@ -51,6 +53,30 @@ const UNITS = new Set([
   'None',
 ]);
 const ASCII_PRINTABLE_RE = /^[\x20-\x7e]+$/;
+// GetMetricData and DescribeAlarms (API reference).
+const MAX_QUERIES = 500;
+const QUERY_ID_RE = /^[a-z][a-zA-Z0-9_]*$/;
+const STATISTICS = new Set(['Minimum', 'Maximum', 'Average', 'Sum', 'SampleCount']);
+const HIGH_RESOLUTION_PERIODS = new Set([1, 5, 10, 30]);
+const DESCRIBE_MAX_RECORDS = 100;
+const DESCRIBE_DEFAULT_RECORDS = 50;
+const DESCRIBE_MAX_NAMES = 100;
+const ALARM_STATES = new Set(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+
+/** A metric alarm as DescribeAlarms returns it (the fields vigil reads, and what a test sets). */
+export interface FakeAlarm {
+  AlarmName: string;
+  AlarmDescription?: string;
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: { Name: string; Value: string }[];
+  Threshold?: number;
+  ComparisonOperator?: string;
+  StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  StateReason: string;
+  /** ms since epoch. */
+  StateUpdatedTimestamp: number;
+}
 
 /** A datum CloudWatch accepted, with the timestamp back as a Date. */
 export interface RecordedDatum {
@@ -99,6 +125,12 @@ export interface FakeCloudWatch extends FakeAwsServer {
   readonly hung: number;
   /** Forget recorded requests and pending throttles/failures. */
   reset(): void;
+  /** Creates or replaces a metric alarm (as PutMetricAlarm does: a new alarm starts in INSUFFICIENT_DATA). */
+  putAlarm(alarm: Omit<FakeAlarm, 'StateValue' | 'StateReason' | 'StateUpdatedTimestamp'>): void;
+  /** As SetAlarmState. */
+  setAlarmState(name: string, state: FakeAlarm['StateValue'], reason: string): void;
+  /** Operations answered, by name, in arrival order (all of them, not only PutMetricData). */
+  readonly operations: string[];
 }
 
 export interface FakeCloudWatchOptions {
@@ -117,6 +149,8 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
   let failureStatus = 500;
   let hangs = 0;
   let hung = 0;
+  const alarms = new Map<string, FakeAlarm>();
+  const operations: string[] = [];
 
   const server = await startAwsJsonServer({
     contentType: 'application/x-amz-json-1.0',
@@ -131,9 +165,14 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
       const count =
         isRecord(request.body) && Array.isArray(request.body.MetricData) ? request.body.MetricData.length : 0;
       try {
-        if (request.target !== `${TARGET_PREFIX}PutMetricData`) {
+        const reads: Record<string, () => { body: unknown }> = {
+          [`${TARGET_PREFIX}GetMetricData`]: () => ({ body: getMetricData(request.body, datums) }),
+          [`${TARGET_PREFIX}DescribeAlarms`]: () => ({ body: describeAlarms(request.body, alarms) }),
+        };
+        if (request.target !== `${TARGET_PREFIX}PutMetricData` && !reads[request.target]) {
           throw new AwsServiceError(400, 'UnknownOperationException', `unknown target ${request.target}`);
         }
+        operations.push(request.operation);
         if (throttles > 0) {
           throttles--;
           throw new AwsServiceError(400, 'Throttling', 'Rate exceeded');
@@ -146,6 +185,8 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
             'Internal failure',
           );
         }
+        const read = reads[request.target];
+        if (read) return read();
         if (request.bodyBytes > MAX_REQUEST_BYTES) {
           throw new AwsServiceError(
             413,
@@ -191,6 +232,20 @@ export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): 
     get hung() {
       return hung;
     },
+    putAlarm(alarm) {
+      alarms.set(alarm.AlarmName, {
+        ...alarm,
+        StateValue: 'INSUFFICIENT_DATA',
+        StateReason: 'Unchecked: Initial alarm creation',
+        StateUpdatedTimestamp: now(),
+      });
+    },
+    setAlarmState(name, state, reason) {
+      const alarm = alarms.get(name);
+      if (!alarm) throw new Error(`fake CloudWatch: no alarm ${name}`);
+      alarms.set(name, { ...alarm, StateValue: state, StateReason: reason, StateUpdatedTimestamp: now() });
+    },
+    operations,
     reset() {
       hangs = 0;
       hung = 0;
@@ -343,4 +398,135 @@ function checkNumber(value: unknown, at: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_MAGNITUDE) {
     throw invalid(`The value ${String(value)} for parameter ${at} is invalid.`);
   }
+}
+
+/** Epoch seconds (what the SDK sends for a timestamp in AWS JSON) → ms. */
+function epochMs(value: unknown, parameter: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw missing(parameter);
+  return value * 1000;
+}
+
+function sameDimensions(a: readonly { Name: string; Value: string }[], b: unknown): boolean {
+  const wanted = Array.isArray(b) ? (b as { Name?: unknown; Value?: unknown }[]) : [];
+  if (wanted.length !== a.length) return false;
+  return wanted.every((dimension) =>
+    a.some((own) => own.Name === dimension.Name && own.Value === dimension.Value),
+  );
+}
+
+function aggregate(stat: string, values: number[]): number {
+  switch (stat) {
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Sum':
+      return values.reduce((sum, value) => sum + value, 0);
+    case 'SampleCount':
+      return values.length;
+    default:
+      return values.reduce((sum, value) => sum + value, 0) / values.length;
+  }
+}
+
+/** GetMetricData over the datums PutMetricData accepted: one series per exact dimension set, as CloudWatch keys metrics. */
+function getMetricData(body: unknown, datums: readonly RecordedDatum[]) {
+  if (!isRecord(body)) throw invalid('The request body must be a JSON object.');
+  const start = epochMs(body.StartTime, 'StartTime');
+  const end = epochMs(body.EndTime, 'EndTime');
+  if (start >= end) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
+  const queries = body.MetricDataQueries;
+  if (!Array.isArray(queries) || queries.length === 0) throw missing('MetricDataQueries');
+  if (queries.length > MAX_QUERIES)
+    throw invalid(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
+  const ids = new Set<string>();
+  const descending = body.ScanBy !== 'TimestampAscending';
+  const results = [];
+  for (const [index, raw] of queries.entries()) {
+    const at = `MetricDataQueries.member.${index + 1}`;
+    if (!isRecord(raw)) throw invalid(`The parameter ${at} must be a structure.`);
+    const id = raw.Id;
+    if (typeof id !== 'string' || !QUERY_ID_RE.test(id))
+      throw invalid(`The value for parameter ${at}.Id is invalid.`);
+    if (ids.has(id))
+      throw new AwsServiceError(400, 'InvalidParameterValue', `The value ${id} for ${at}.Id is duplicated.`);
+    ids.add(id);
+    if (raw.Expression !== undefined)
+      throw new AwsServiceError(
+        400,
+        'InvalidParameterValue',
+        'fake CloudWatch: metric math expressions are not implemented',
+      );
+    const stat = raw.MetricStat;
+    if (!isRecord(stat) || !isRecord(stat.Metric)) throw missing(`${at}.MetricStat`);
+    const period = stat.Period;
+    if (
+      typeof period !== 'number' ||
+      !(period % 60 === 0 || HIGH_RESOLUTION_PERIODS.has(period)) ||
+      period <= 0
+    )
+      throw invalid(`The parameter ${at}.MetricStat.Period must be 1, 5, 10, 30 or a multiple of 60.`);
+    if (typeof stat.Stat !== 'string' || !STATISTICS.has(stat.Stat))
+      throw invalid(
+        `The value ${String(stat.Stat)} for parameter ${at}.MetricStat.Stat is not supported by this fake.`,
+      );
+    const metric = stat.Metric;
+    const buckets = new Map<number, number[]>();
+    for (const datum of datums) {
+      if (datum.Namespace !== metric.Namespace || datum.MetricName !== metric.MetricName) continue;
+      if (!sameDimensions(datum.Dimensions, metric.Dimensions ?? [])) continue;
+      const time = datum.Timestamp?.getTime();
+      if (time === undefined || time < start || time >= end) continue;
+      const bucket = Math.floor(time / (period * 1000)) * period * 1000;
+      const values = datum.Values ?? (datum.Value === undefined ? [] : [datum.Value]);
+      buckets.set(bucket, [...(buckets.get(bucket) ?? []), ...values]);
+    }
+    const times = [...buckets.keys()].sort((a, b) => (descending ? b - a : a - b));
+    if (raw.ReturnData === false) continue;
+    results.push({
+      Id: id,
+      Label: typeof raw.Label === 'string' ? raw.Label : String(metric.MetricName),
+      Timestamps: times.map((time) => time / 1000),
+      Values: times.map((time) => aggregate(stat.Stat as string, buckets.get(time)!)),
+      StatusCode: 'Complete',
+    });
+  }
+  return { MetricDataResults: results, Messages: [] };
+}
+
+/** DescribeAlarms: by names or a name prefix, a state, alarm types; pages of MaxRecords, alphabetical. */
+function describeAlarms(body: unknown, alarms: ReadonlyMap<string, FakeAlarm>) {
+  const request = isRecord(body) ? body : {};
+  const names = request.AlarmNames;
+  const prefix = request.AlarmNamePrefix;
+  if (names !== undefined && prefix !== undefined)
+    throw combination('AlarmNamePrefix and AlarmNames cannot be specified together.');
+  if (Array.isArray(names) && names.length > DESCRIBE_MAX_NAMES)
+    throw invalid(`The collection AlarmNames must not have a size greater than ${DESCRIBE_MAX_NAMES}.`);
+  const max = request.MaxRecords ?? DESCRIBE_DEFAULT_RECORDS;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > DESCRIBE_MAX_RECORDS)
+    throw invalid(`The value ${String(max)} for parameter MaxRecords is invalid.`);
+  if (request.StateValue !== undefined && !ALARM_STATES.has(String(request.StateValue)))
+    throw invalid(`The value ${String(request.StateValue)} for parameter StateValue is invalid.`);
+  // "If you omit this parameter, only metric alarms are returned."
+  const types = Array.isArray(request.AlarmTypes) ? request.AlarmTypes : ['MetricAlarm'];
+  const matching = types.includes('MetricAlarm')
+    ? [...alarms.values()]
+        .filter((alarm) => (Array.isArray(names) ? names.includes(alarm.AlarmName) : true))
+        .filter((alarm) => (typeof prefix === 'string' ? alarm.AlarmName.startsWith(prefix) : true))
+        .filter((alarm) => request.StateValue === undefined || alarm.StateValue === request.StateValue)
+        .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : 1))
+    : [];
+  const from = typeof request.NextToken === 'string' ? Number(request.NextToken) : 0;
+  if (!Number.isInteger(from) || from < 0) throw invalid('The value for parameter NextToken is invalid.');
+  const page = matching.slice(from, from + max);
+  return {
+    MetricAlarms: page.map((alarm) => ({
+      ...alarm,
+      AlarmArn: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${alarm.AlarmName}`,
+      StateUpdatedTimestamp: alarm.StateUpdatedTimestamp / 1000,
+    })),
+    CompositeAlarms: [],
+    ...(from + max < matching.length ? { NextToken: String(from + max) } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * Loopback SQS: GetQueueUrl, SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage as `@aws-sdk/client-sqs` calls them
+ * Loopback SQS: GetQueueUrl, GetQueueAttributes, SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage as `@aws-sdk/client-sqs` calls them
  * (AWS JSON 1.0, query-compatible, `POST /` with `QueueUrl` in the body). Enough for a dead-letter replay tool.
  * Queue URLs point back at this server, so the SDK's "use QueueUrl host as endpoint" logic stays on loopback.
  */
@@ -105,6 +105,10 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
           if (typeof body.QueueName !== 'string') throw missing('QueueName');
           if (!queues.has(body.QueueName)) throw nonExistentQueue();
           return { body: { QueueUrl: urlOf(body.QueueName) } };
+        }
+        case `${TARGET_PREFIX}GetQueueAttributes`: {
+          const [queue, stored] = queueNamed(body.QueueUrl);
+          return { body: { Attributes: queueAttributes(queue, stored, body.AttributeNames, now()) } };
         }
         case `${TARGET_PREFIX}SendMessage`: {
           const [queue, stored] = queueNamed(body.QueueUrl);
@@ -353,5 +357,39 @@ function nonExistentQueue(): AwsServiceError {
     {
       queryError: 'AWS.SimpleQueueService.NonExistentQueue',
     },
+  );
+}
+
+/** The message-count attributes (and the ARN) of GetQueueAttributes; `All` means every one; none asked, none given. */
+const QUEUE_ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'QueueArn',
+] as const;
+
+function queueAttributes(
+  queue: string,
+  stored: readonly Stored[],
+  wanted: unknown,
+  at: number,
+): Record<string, string> {
+  const names = Array.isArray(wanted) ? wanted.map(String) : [];
+  for (const name of names)
+    if (name !== 'All' && !(QUEUE_ATTRIBUTES as readonly string[]).includes(name))
+      throw new AwsServiceError(400, 'InvalidAttributeName', `Unknown Attribute ${name}.`);
+  // In flight: received and not yet visible again; delayed: sent with a delay that has not passed.
+  const everything: Record<(typeof QUEUE_ATTRIBUTES)[number], string> = {
+    ApproximateNumberOfMessages: String(stored.filter((m) => m.visibleAt <= at).length),
+    ApproximateNumberOfMessagesNotVisible: String(
+      stored.filter((m) => m.visibleAt > at && m.receiveCount > 0).length,
+    ),
+    ApproximateNumberOfMessagesDelayed: String(
+      stored.filter((m) => m.visibleAt > at && m.receiveCount === 0).length,
+    ),
+    QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${queue}`,
+  };
+  return Object.fromEntries(
+    Object.entries(everything).filter(([name]) => names.includes('All') || names.includes(name)),
   );
 }

@@ -70,6 +70,10 @@ describe('vigil dev CLI', () => {
       /round 1 \(demo steady\): one-api up \d+ms Goroutines=\d+ MemoryAllocMB=180 \| mall-go up/,
     );
     expect(out()).toContain('vigil dev stopped after 1 round(s)');
+    // npm start says where the page is: on the intake's port.
+    expect(out()).toMatch(
+      /alerts in at POST http:\/\/127\.0\.0\.1:(\d+)\/alerts, page http:\/\/127\.0\.0\.1:\1\//,
+    );
     expect(readFileSync(join(state, 'metrics.jsonl'), 'utf8')).toContain('"MetricName":"Goroutines"');
     expect(await refusesConnections(demoPort)).toBe(true);
   });

@@ -1,10 +1,12 @@
 import { SecretError } from '../../config/secrets';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
+import { notificationEvent } from '../../dev/events';
 import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
 import { redact } from '../../logging/redact';
 import { routingWarnings } from '../../routing/routes';
 import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
+import { createUi } from '../../ui/routes';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -22,7 +24,7 @@ export function parsePort(text: string | undefined, fallback: number): number {
 export const webhook: Command = {
   name: 'webhook',
   summary: 'serve the webhook HTTP intake locally (`vigil webhook serve`)',
-  usage: `Usage: vigil webhook serve [--config FILE] [--port ${DEFAULT_WEBHOOK_PORT}] [--dead-letters FILE] [--state FILE]
+  usage: `Usage: vigil webhook serve [--config FILE] [--port ${DEFAULT_WEBHOOK_PORT}] [--dead-letters FILE] [--state FILE] [--ui]
 
 Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertmanager (webhook_configs url
 http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
@@ -30,6 +32,9 @@ http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts"
 kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. The alert state (dedup,
 inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several processes may
 share; the sweep that sends reminders and queued alerts runs every minute. Ctrl-C stops it.
+
+  --ui   also serve the page on http://127.0.0.1:PORT/: the notification log (what was sent where), dead letters
+         with their reason, silences; live. Read-only unless a request carries webhook.token.
 
 Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset \${env:…} webhook token included).`,
   async run(argv, io) {
@@ -40,6 +45,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
         port: { type: 'string', short: 'p' },
         'dead-letters': { type: 'string' },
         state: { type: 'string' },
+        ui: { type: 'boolean' },
       },
       true,
     );
@@ -54,8 +60,18 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
       ...routingWarnings(config.routes, config.alerts.fallback),
     ])
       write(io.stderr, paint('yellow', `warning: ${warning}`));
-    const deadLetters = fileDeadLetterStore(values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE);
+    const deadLetterFile = values['dead-letters'] ?? DEFAULT_DEAD_LETTER_FILE;
+    const deadLetters = fileDeadLetterStore(deadLetterFile);
     const state = sqliteStateStore(values.state ?? DEFAULT_ALERT_STATE_FILE);
+    const ui = values.ui
+      ? createUi({
+          mode: 'webhook',
+          config,
+          state,
+          deadLetters: { store: deadLetters, file: deadLetterFile },
+          write: (text) => write(io.stdout, text),
+        })
+      : undefined;
     let server: WebhookServer;
     try {
       server = await startWebhookServer({
@@ -65,6 +81,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
         port,
         write: (text) => write(io.stdout, text),
         onResult: (result) => {
+          ui?.publish(notificationEvent(result, 'http', Date.now()));
           if (result.kind !== 'http') return;
           const status = result.response.statusCode;
           const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
@@ -81,8 +98,10 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
           },
         },
         onError: (error) => write(io.stderr, paint('red', `error: ${redact(error.message)}`)),
+        ...(ui ? { routes: ui.handle } : {}),
       });
     } catch (error) {
+      await ui?.close();
       await state.close();
       if (error instanceof SecretError) {
         write(io.stderr, paint('red', `error: webhook credentials: ${error.message}`));
@@ -94,6 +113,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
       io.stderr,
       `vigil webhook listening on ${server.url}${INTAKE_PATH} (dead letters: ${deadLetters.description})`,
     );
+    if (ui) write(io.stderr, `page: ${server.url}/`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
@@ -104,6 +124,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await ui?.close();
     await state.close();
     return EXIT.ok;
   },
