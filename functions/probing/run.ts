@@ -58,6 +58,13 @@ export function unknownTargets(config: VigilConfig, only: readonly string[]): st
 const STATE_READ_MAX_MS = 5_000;
 /** Kept back from probing for the state's conditional write (one S3 PUT, and a retry after a lost race). */
 const STATE_WRITE_RESERVE_MS = 2_000;
+/** Neither may take more than this share of a short round (a 4 s `vigil probe --timeout` still probes). */
+const STATE_MAX_SHARE = 0.25;
+
+function stateBudget(maxMs: number, deadline: number | undefined): number {
+  if (deadline === undefined) return maxMs;
+  return Math.min(maxMs, Math.max(0, (deadline - Date.now()) * STATE_MAX_SHARE));
+}
 
 export async function runRound(config: VigilConfig, options: RoundOptions = {}): Promise<RoundReport> {
   const now = options.now ?? (() => new Date());
@@ -71,14 +78,17 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
     ? await openRoundState(options.state.store, {
         shard,
         targets: shard === WHOLE_ROUND_SHARD ? config.targets : targets,
-        ...(roundDeadline ? { deadline: roundDeadline.within(STATE_READ_MAX_MS) } : {}),
+        ...(roundDeadline
+          ? { deadline: roundDeadline.within(stateBudget(STATE_READ_MAX_MS, options.deadline)) }
+          : {}),
       })
     : undefined;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   if (options.deadline !== undefined) {
     // Probing stops early enough for the rate state to be written before the round's own deadline.
-    const remaining = options.deadline - (state ? STATE_WRITE_RESERVE_MS : 0) - Date.now();
+    const reserve = state ? stateBudget(STATE_WRITE_RESERVE_MS, options.deadline) : 0;
+    const remaining = options.deadline - reserve - Date.now();
     if (remaining <= 0) controller.abort();
     else timer = setTimeout(() => controller.abort(), remaining);
   }
