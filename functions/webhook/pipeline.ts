@@ -53,6 +53,7 @@ function summary(report: DispatchReport) {
     deadLettered: report.deadLettered.length,
     ...report.applied,
     ...(report.inhibited > 0 ? { inhibited: report.inhibited } : {}),
+    ...(report.silenced > 0 ? { silenced: report.silenced } : {}),
     ...(report.stateUnavailable === undefined ? {} : { stateUnavailable: true }),
     ...(report.deferred.length > 0
       ? { deferred: report.deferred.reduce((sum, deferred) => sum + deferred.alerts, 0) }

@@ -18,6 +18,7 @@ import { dynamoStateStore } from '../../functions/state/dynamodb';
 import type { AlertStateStore } from '../../functions/state/item-store';
 import { sqliteStateStore } from '../../functions/state/sqlite';
 import { type DispatchDeps, type DispatchReport, dispatch } from '../../functions/webhook/dispatch';
+import type { ChatFake } from '../fakes/vendors';
 import type { Dynalite } from './dynalite';
 
 export const T0 = Date.parse('2026-12-01T10:00:00.000Z');
@@ -194,4 +195,12 @@ export function describeMessage(body: unknown): string {
   return alerts
     .map((alert) => `${alert.status === 'firing' ? 'FIRING' : 'RESOLVED'} ${alert.name}`)
     .join(' + ');
+}
+
+/** Messages each fake received since the last call, as "ops: FIRING a + RESOLVED b", in the order of `fakes`. */
+export function drainMessages(fakes: Readonly<Record<string, ChatFake>>): string[] {
+  const out: string[] = [];
+  for (const [name, fake] of Object.entries(fakes))
+    for (const request of fake.requests.splice(0)) out.push(`${name}: ${describeMessage(request.json)}`);
+  return out;
 }
