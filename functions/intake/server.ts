@@ -16,6 +16,7 @@ import {
   type WebhookContext,
   type WebhookResult,
 } from '../webhook/pipeline';
+import { isAlertmanagerApiPath } from './alertmanager-api';
 import { HTTP_BODY_MAX_BYTES } from './http-request';
 
 /** Local requests get this long to deliver (the Lambda gets its remaining time instead). */
@@ -111,7 +112,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
-    if (path !== INTAKE_PATH) {
+    if (path !== INTAKE_PATH && !isAlertmanagerApiPath(path ?? '')) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: `not found: POST alerts to ${INTAKE_PATH}` }));
