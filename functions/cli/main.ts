@@ -7,10 +7,21 @@ import { infra } from './commands/infra';
 import { notify } from './commands/notify';
 import { probe } from './commands/probe';
 import { replay } from './commands/replay';
+import { silence } from './commands/silence';
 import { validate } from './commands/validate';
 import { webhook } from './commands/webhook';
 
-export const COMMANDS: readonly Command[] = [probe, validate, config, webhook, notify, replay, infra, dev];
+export const COMMANDS: readonly Command[] = [
+  probe,
+  validate,
+  config,
+  webhook,
+  notify,
+  replay,
+  silence,
+  infra,
+  dev,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

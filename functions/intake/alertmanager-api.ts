@@ -79,7 +79,7 @@ function refusal(statusCode: number, message: string): ApiAnswer {
 }
 
 /** The silence in the API's shape and field order (gettableSilence). */
-function gettable(silence: ListedSilence) {
+export function gettableSilence(silence: ListedSilence) {
   return {
     id: silence.id,
     status: { state: silence.state },
@@ -231,7 +231,7 @@ const SILENCES: Route = {
         }
       }
       const listed = await listSilences(ctx.state, now);
-      return answer(200, listed.filter((silence) => matchesFilter(silence, filter)).map(gettable));
+      return answer(200, listed.filter((silence) => matchesFilter(silence, filter)).map(gettableSilence));
     }
     const body = rawBodyOf(event);
     if (!Buffer.isBuffer(body)) return swaggerError(body.statusCode, body.statusCode, body.body);
@@ -250,7 +250,7 @@ const SILENCE: Route = {
     const now = ctx.now.getTime();
     if (method === 'GET') {
       const silence = await getSilence(ctx.state, id, now);
-      return silence ? answer(200, gettable(silence)) : refusal(404, 'silence not found');
+      return silence ? answer(200, gettableSilence(silence)) : refusal(404, 'silence not found');
     }
     const expired = await expireSilence(ctx.state, id, now);
     return expired === 'not-found' ? refusal(404, 'silence not found') : answer(200, undefined);
