@@ -35,6 +35,8 @@ export interface WebhookServerOptions {
   /** Test seam: replaces the production dispatch deps (HTTP transport, clock). */
   deps?: (deadline: Deadline) => DispatchDeps;
   onResult?: (result: WebhookResult) => void;
+  /** A request to the Alertmanager API (intake/alertmanager-api.ts), answered. */
+  onApiRequest?: (request: { method: string; path: string; status: number }) => void;
   /** Run the sweep (reminders, queued alerts) every SWEEP_INTERVAL_MS, as EventBridge Scheduler does in AWS. */
   sweep?: { intervalMs?: number; onReport?: (report: SweepReport) => void };
   /** A request or a sweep that failed unexpectedly (the request was answered 500). */
@@ -107,12 +109,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ...(options.write ? { write: options.write } : {}),
     });
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const api = isAlertmanagerApiPath(path);
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
-    if (path !== INTAKE_PATH && !isAlertmanagerApiPath(path ?? '')) {
+    if (path !== INTAKE_PATH && !api) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: `not found: POST alerts to ${INTAKE_PATH}` }));
@@ -123,7 +126,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       const deadline = deadlineIn(LOCAL_DELIVERY_BUDGET_MS);
       const deps = options.deps?.(deadline) ?? productionDeps(deadline);
       const result = await handleWebhookEvent(toEvent(req, body), { config: options.config, deps, intake });
-      options.onResult?.(result);
+      if (result.kind === 'http' && api)
+        options.onApiRequest?.({ method: req.method ?? 'GET', path, status: result.response.statusCode });
+      else options.onResult?.(result);
       if (result.kind !== 'http') throw new Error('HTTP intake answered like an event');
       const { statusCode, body: answer, headers } = result.response;
       res

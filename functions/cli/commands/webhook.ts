@@ -1,5 +1,6 @@
 import { SecretError } from '../../config/secrets';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
+import { ALERTMANAGER_API_PREFIX } from '../../intake/alertmanager-api';
 import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
 import { redact } from '../../logging/redact';
@@ -28,8 +29,11 @@ Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertma
 http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
 (webhook.token / webhook.hmacSecret), routed and delivered to the configured channels. Failed deliveries are
 kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. The alert state (dedup,
-inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several processes may
-share; the sweep that sends reminders and queued alerts runs every minute. Ctrl-C stops it.
+inhibition, silences, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several
+processes may share; the sweep that sends reminders and queued alerts runs every minute. Alertmanager's API v2
+silence endpoints are served under /api/v2/ behind the same credentials, so amtool works against it:
+  amtool --alertmanager.url=http://127.0.0.1:PORT silence add alertname=X --http.config.file=amtool-http.yml
+Ctrl-C stops it.
 
 Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset \${env:…} webhook token included).`,
   async run(argv, io) {
@@ -70,6 +74,10 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
           const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
           write(io.stderr, status >= 400 ? paint('yellow', line) : line);
         },
+        onApiRequest: ({ method, path, status }) => {
+          const line = `${new Date().toISOString()} ${method} ${path} → ${status}`;
+          write(io.stderr, status >= 400 ? paint('yellow', line) : line);
+        },
         sweep: {
           onReport: (report) => {
             const sent = report.outcomes.filter((outcome) => outcome.ok).length;
@@ -92,7 +100,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
     }
     write(
       io.stderr,
-      `vigil webhook listening on ${server.url}${INTAKE_PATH} (dead letters: ${deadLetters.description})`,
+      `vigil webhook listening on ${server.url}${INTAKE_PATH} and ${server.url}${ALERTMANAGER_API_PREFIX} (dead letters: ${deadLetters.description})`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => {

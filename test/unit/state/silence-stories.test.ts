@@ -9,6 +9,7 @@ import { expireSilence, type SilenceRequest, setSilence } from '../../../functio
 import { type ChatFake, startWebhookFake } from '../../fakes/vendors';
 import { type Dynalite, startDynalite } from '../../helpers/dynalite';
 import {
+  cloudwatchAlert,
   drainMessages,
   freshStore,
   labelledAlert,
@@ -37,12 +38,13 @@ const MINUTE = 60_000;
 const STORES: StoreKind[] = ['dynalite', 'sqlite'];
 const drain = () => drainMessages({ ops, team });
 
-function yaml(extra = '', routes = '  - channels: [ops]\n') {
+/** groupWait 0 sends each change at once; stories of alerts arriving together use the default wait. */
+function yaml(extra = '', routes = '  - channels: [ops]\n', groupWait = '0') {
   return `channels:
   ops: { type: webhook, url: "${ops.url}" }
   team: { type: webhook, url: "${team.url}" }
 routes:
-${routes}alerts: { groupWait: 0 }
+${routes}alerts: { groupWait: ${groupWait} }
 ${extra}`;
 }
 
@@ -246,6 +248,27 @@ describe.each(STORES)('silences on %s', (kind) => {
     expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
     expect((await record(w, fp(goroutines('one-api'))))?.notified.ops?.status).toBe('firing');
     expect((await record(w, fp(goroutines('db'))))?.notified).toEqual({});
+  });
+
+  it('a silenced emergency still inhibits its lower levels: silencing the breach does not let the warning out', async () => {
+    const w = await world(kind, yaml('', undefined, '5s'));
+    await silence(w, ['severity=emergency'], 60);
+    const level = (severity: 'warning' | 'emergency') =>
+      cloudwatchAlert({ level: severity, state: 'ALARM', old: 'OK', at: T0 });
+    const reports = await w.sendConcurrently([level('warning'), level('emergency')]);
+    expect(drain()).toEqual([]);
+    const counted = reports.reduce(
+      (sum, r) => ({ inhibited: sum.inhibited + r.inhibited, silenced: sum.silenced + r.silenced }),
+      {
+        inhibited: 0,
+        silenced: 0,
+      },
+    );
+    expect(counted).toEqual({ inhibited: 1, silenced: 1 });
+    // When the silence ends, the emergency is sent, and the warning stays inhibited by it.
+    w.clock.set(T0 + 61 * MINUTE);
+    await w.sweep();
+    expect(drain()).toEqual(['ops: FIRING vigil-dev-one-api-Goroutines-emergency']);
   });
 
   it('an expired silence mutes nothing', async () => {
