@@ -5,7 +5,7 @@
  * in-place updates and replacements. Then the same silences and alerts: the alerts Alertmanager reports silenced
  * (and by which silences) are exactly those vigil's silencer mutes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
@@ -14,35 +14,21 @@ import { startWebhookServer, type WebhookServer } from '../../functions/intake/s
 import type { AlertStateStore } from '../../functions/state/item-store';
 import { listSilences, silencer } from '../../functions/state/silences';
 import { sqliteStateStore } from '../../functions/state/sqlite';
-import { freePort, type Peer, startPeer } from '../helpers/processes';
+import { type Peer, startAlertmanager } from '../helpers/processes';
 
 const TOKEN = 'am-diff-token-0a1b2c3d';
 const HOUR = 3_600_000;
 
-let alertmanager: Peer;
-let amUrl: string;
+let alertmanager: Peer & { url: string };
 let vigil: WebhookServer;
 let state: AlertStateStore;
 
 async function start(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-am-silences-'));
-  writeFileSync(
-    join(dir, 'alertmanager.yml'),
-    JSON.stringify({ route: { receiver: 'none', group_wait: '1h' }, receivers: [{ name: 'none' }] }),
-  );
-  const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
   state = sqliteStateStore(join(dir, 'state.db'));
   [alertmanager, vigil] = await Promise.all([
-    startPeer(
-      'prometheus-alertmanager',
-      [
-        `--config.file=${join(dir, 'alertmanager.yml')}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      `${amUrl}/-/ready`,
+    startAlertmanager(
+      JSON.stringify({ route: { receiver: 'none', group_wait: '1h' }, receivers: [{ name: 'none' }] }),
     ),
     startWebhookServer({
       config: parseConfig(`webhook: { token: ${TOKEN} }\nroutes:\n  - channels: [console]\n`),
@@ -53,6 +39,7 @@ async function start(): Promise<void> {
     }),
   ]);
 }
+const amUrl = () => alertmanager.url;
 
 beforeAll(start);
 afterAll(async () => {
@@ -82,7 +69,7 @@ async function call(base: string, method: string, path: string, body?: unknown):
 }
 
 const both = (method: string, path: string, body?: unknown) =>
-  Promise.all([call(amUrl, method, path, body), call(vigil.url, method, path, body)]);
+  Promise.all([call(amUrl(), method, path, body), call(vigil.url, method, path, body)]);
 
 const at = (offset: number) => new Date(Date.now() + offset).toISOString();
 const silenceBody = (overrides: Record<string, unknown> = {}) => ({
@@ -220,12 +207,12 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
     // Start in the past: moved to now.
     await post(silenceBody({ startsAt: at(-HOUR), comment: 'past start' }));
     for (const [i, id] of gone.entries())
-      expect((await call([amUrl, vigil.url][i]!, 'DELETE', `silence/${id}`)).status).toBe(200);
+      expect((await call([amUrl(), vigil.url][i]!, 'DELETE', `silence/${id}`)).status).toBe(200);
     // In place: an active silence's end moves; a pending one's start and end move.
     const [extendTheirs, extendOurs] = await Promise.all(
       short.map((id, i) =>
         call(
-          [amUrl, vigil.url][i]!,
+          [amUrl(), vigil.url][i]!,
           'POST',
           'silences',
           silenceBody({ id, endsAt: at(90 * 60_000), comment: 'short' }),
@@ -239,7 +226,7 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
     await Promise.all(
       pending.map((id, i) =>
         call(
-          [amUrl, vigil.url][i]!,
+          [amUrl(), vigil.url][i]!,
           'POST',
           'silences',
           silenceBody({ id, startsAt: at(2 * HOUR), endsAt: at(4 * HOUR), comment: 'pending' }),
@@ -253,7 +240,7 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
           (
             (
               await call(
-                [amUrl, vigil.url][i]!,
+                [amUrl(), vigil.url][i]!,
                 'POST',
                 'silences',
                 silenceBody({
@@ -300,14 +287,14 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
     const [theirsFiltered, oursFiltered] = await both('GET', filter);
     expect(normalise(oursFiltered.body, 1)).toEqual(normalise(theirsFiltered.body, 0));
     const [theirsOne, oursOne] = await Promise.all(
-      short.map((id, i) => call([amUrl, vigil.url][i]!, 'GET', `silence/${id}`)),
+      short.map((id, i) => call([amUrl(), vigil.url][i]!, 'GET', `silence/${id}`)),
     );
     expect(normalise([oursOne!.body], 1)).toEqual(normalise([theirsOne!.body], 0));
   });
 
   it('mutes exactly the alerts Alertmanager reports silenced, by the same silences', async () => {
     // Clear the slate: expire everything listed so far on both sides.
-    for (const base of [amUrl, vigil.url]) {
+    for (const base of [amUrl(), vigil.url]) {
       for (const silence of (await call(base, 'GET', 'silences')).body as {
         id: string;
         status: { state: string };
@@ -380,7 +367,7 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
       { alertname: 'NoTeam', team: 'search' },
     ];
     const now = Date.now();
-    const posted = await fetch(`${amUrl}/api/v2/alerts`, {
+    const posted = await fetch(`${amUrl()}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(
@@ -393,7 +380,7 @@ describe('the silence API, compared with Alertmanager 0.25', () => {
     });
     expect(posted.status).toBe(200);
     const listed = (await (
-      await fetch(`${amUrl}/api/v2/alerts?silenced=true&inhibited=true&active=true`)
+      await fetch(`${amUrl()}/api/v2/alerts?silenced=true&inhibited=true&active=true`)
     ).json()) as {
       labels: Record<string, string>;
       status: { silencedBy: string[] };

@@ -6,43 +6,28 @@
 import { ALERT_PARTITION, type AlertRecord, RESOLVED_PARTITION } from '../../../functions/state/alerts';
 import { parseMatcher } from '../../../functions/state/matchers';
 import { expireSilence, type SilenceRequest, setSilence } from '../../../functions/state/silences';
-import { type ChatFake, startWebhookFake } from '../../fakes/vendors';
-import { type Dynalite, startDynalite } from '../../helpers/dynalite';
 import {
   cloudwatchAlert,
-  drainMessages,
   freshStore,
   labelledAlert,
   type StoreKind,
   type StoryWorld,
+  storyPeers,
   storyWorld,
   T0,
 } from '../../helpers/stories';
 
-let dynalite: Dynalite;
-let ops: ChatFake;
-let team: ChatFake;
-
-beforeAll(async () => {
-  [dynalite, ops, team] = await Promise.all([
-    startDynalite(),
-    startWebhookFake('opsHookSecret0123456789'),
-    startWebhookFake('teamHookSecret0123456789'),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([dynalite?.close(), ops?.close(), team?.close()]);
-});
+const peers = storyPeers();
 
 const MINUTE = 60_000;
 const STORES: StoreKind[] = ['dynalite', 'sqlite'];
-const drain = () => drainMessages({ ops, team });
+const drain = peers.drain;
 
 /** groupWait 0 sends each change at once; stories of alerts arriving together use the default wait. */
 function yaml(extra = '', routes = '  - channels: [ops]\n', groupWait = '0') {
   return `channels:
-  ops: { type: webhook, url: "${ops.url}" }
-  team: { type: webhook, url: "${team.url}" }
+  ops: { type: webhook, url: "${peers.ops.url}" }
+  team: { type: webhook, url: "${peers.team.url}" }
 routes:
 ${routes}alerts: { groupWait: ${groupWait} }
 ${extra}`;
@@ -51,7 +36,7 @@ ${extra}`;
 async function world(kind: StoreKind, config = yaml()): Promise<StoryWorld> {
   const clock = { t: T0 };
   drain();
-  return storyWorld(config, await freshStore(kind, dynalite, () => clock.t), clock);
+  return storyWorld(config, await freshStore(kind, peers.dynalite, () => clock.t), clock);
 }
 
 const goroutines = (target = 'one-api', extra: Record<string, string> = {}) => ({
@@ -171,7 +156,7 @@ describe.each(STORES)('silences on %s', (kind) => {
     expect(drain()).toEqual([]);
     w.clock.set(T0 + 62 * MINUTE);
     await w.sweep();
-    const [message] = ops.requests.splice(0);
+    const [message] = peers.ops.requests.splice(0);
     expect(message).toBeDefined();
     const [alert] = (message!.json as { alerts: { status: string; startsAt: string; endsAt: string }[] })
       .alerts;
