@@ -238,13 +238,17 @@ export function containsTime(interval: TimeInterval, ms: number): boolean {
 
 // ---- config schema -------------------------------------------------------------------------------------------
 
-/** Turns a parser's IntervalError into a config issue at the value's path. */
-const parsed = <I, O>(input: z.ZodType<I>, parse: (value: I) => O) =>
+/** Turns a parser's error (IntervalError, MatcherError) into a config issue at the value's path. */
+const parsed = <I, O>(
+  input: z.ZodType<I>,
+  parse: (value: I) => O,
+  expected: new (...args: never[]) => Error = IntervalError,
+) =>
   input.transform((value, ctx) => {
     try {
       return parse(value);
     } catch (error) {
-      if (!(error instanceof IntervalError)) throw error;
+      if (!(error instanceof expected)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message });
       return z.NEVER;
     }
@@ -290,15 +294,7 @@ export const timeIntervalSchema = z
   );
 
 /** One `matchers:` line: one or more matchers as Alertmanager's config writes them (`alertname=~"Http.*"`). */
-export const matcherLineSchema = z.string().transform((line, ctx) => {
-  try {
-    return parseMatchers(line);
-  } catch (error) {
-    if (!(error instanceof MatcherError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-    return z.NEVER;
-  }
-});
+export const matcherLineSchema = parsed(z.string(), parseMatchers, MatcherError);
 
 /** A window as the config schema hands it over. */
 export interface MaintenanceConfig {
