@@ -1,7 +1,7 @@
 /**
  * Alertmanager's API v2 silence endpoints on the webhook URL (api/v2/openapi.yaml, 0.25), so `amtool silence
- * add/query/update/expire --alertmanager.url=<webhook URL>` and Grafana's Alertmanager data source manage vigil's
- * silences (state/silences.ts). Served by the Lambda's Function URL and by `vigil webhook serve` / `vigil dev`
+ * add/query/update/expire --alertmanager.url=<webhook URL>` manages vigil's silences (state/silences.ts); the alert
+ * endpoints (/api/v2/alerts, /alerts/groups) are not served: alerts come in through the intake. Served by the Lambda's Function URL and by `vigil webhook serve` / `vigil dev`
  * through the same handleWebhookEvent, behind the intake's credentials (auth.ts: the bearer token, which amtool
  * sends with `--http.config.file`).
  *
