@@ -22,7 +22,7 @@ import {
   matchesEmpty,
   parseMatchers,
 } from './matchers';
-import type { Muting } from './silences';
+import type { ListedSilence, Muting } from './silences';
 
 export interface TimeRange {
   /** Minutes since local midnight: [startMinute, endMinute). */
@@ -332,6 +332,92 @@ export function maintenanceWindows(config: readonly MaintenanceConfig[]): Muting
       id: `maintenance:${window.name}`,
       matches: (labels: Labels) => byMatchers(labels) && byMatch(labels),
       activeAt: (now: number) => window.time_intervals.some((interval) => containsTime(interval, now)),
+    };
+  });
+}
+
+/** How far ahead a window's next occurrence is looked for (a weekly window always shows up). */
+export const MAINTENANCE_LOOKAHEAD_MS = 8 * 86_400_000;
+const MINUTE_MS = 60_000;
+const MINUTES_PER_DAY = 1440;
+
+/**
+ * Minutes from `ms` to the next local minute at which any interval could change: a start or end of its `times`, or
+ * a local midnight (days, weekdays, months and years change there). At least one.
+ */
+function minutesToNextEdge(intervals: readonly TimeInterval[], ms: number): number {
+  let step = MINUTES_PER_DAY;
+  for (const interval of intervals) {
+    const minute = localTime(ms, interval.location ?? 'UTC').minuteOfDay;
+    const edges = [MINUTES_PER_DAY, ...(interval.times ?? []).flatMap((r) => [r.startMinute, r.endMinute])];
+    for (const edge of edges) if (edge > minute) step = Math.min(step, edge - minute);
+  }
+  return Math.max(1, step);
+}
+
+/**
+ * The first instant from `from` (then whole minutes, up to `until`) at which the intervals' activeness is `wanted`.
+ * It jumps from edge to edge (a handful a day, instead of every minute), and where a jump lands on the wanted side
+ * (a DST change can move an edge by the shift) it bisects back to the exact minute.
+ */
+function firstChange(intervals: readonly TimeInterval[], from: number, until: number, wanted: boolean) {
+  const holds = (ms: number) => intervals.some((interval) => containsTime(interval, ms));
+  if (holds(from) === wanted) return from;
+  let at = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  while (at < until) {
+    const next = Math.min(until, at + minutesToNextEdge(intervals, at) * MINUTE_MS);
+    if (holds(next) === wanted) {
+      let before = at;
+      let after = next;
+      while (after - before > MINUTE_MS) {
+        const middle = before + Math.floor((after - before) / 2 / MINUTE_MS) * MINUTE_MS;
+        if (holds(middle) === wanted) after = middle;
+        else before = middle;
+      }
+      return after;
+    }
+    at = next;
+  }
+  return undefined;
+}
+
+/** A `match` entry as Alertmanager matchers: exact → `=`, `~re` → `=~`, a list → one `=~` alternation. */
+function matchAsMatchers(match: LabelMatch): Matcher[] {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return Object.entries(match).map(([name, expected]) => {
+    const options = typeof expected === 'string' ? [expected] : expected;
+    const only = options.length === 1 ? options[0]! : undefined;
+    if (only !== undefined && !only.startsWith('~')) return { name, type: '=', value: only };
+    const value = options
+      .map((option) => (option.startsWith('~') ? option.slice(1) : literal(option)))
+      .join('|');
+    return { name, type: '=~', value };
+  });
+}
+
+/**
+ * The windows of vigil.yml as silences at `now`, for listing next to the real ones (`vigil silence list`, the dev
+ * page): id `maintenance:<name>`, active with the end of the current occurrence, or pending with the next one
+ * within MAINTENANCE_LOOKAHEAD_MS (none: empty times).
+ */
+export function maintenanceSilences(config: readonly MaintenanceConfig[], now: number): ListedSilence[] {
+  return maintenanceWindows(config).map((window, index) => {
+    const entry = config[index]!;
+    const until = now + MAINTENANCE_LOOKAHEAD_MS;
+    const active = window.activeAt(now);
+    const startsAt = active ? now : firstChange(entry.time_intervals, now, until, true);
+    const endsAt =
+      startsAt === undefined ? undefined : firstChange(entry.time_intervals, startsAt, until, false);
+    const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
+    return {
+      id: window.id,
+      matchers: [...(entry.matchers?.flat() ?? []), ...matchAsMatchers(entry.match ?? {})],
+      startsAt: iso(startsAt),
+      endsAt: iso(endsAt),
+      createdBy: 'vigil.yml',
+      comment: `maintenance window ${entry.name}`,
+      updatedAt: '',
+      state: active ? 'active' : 'pending',
     };
   });
 }

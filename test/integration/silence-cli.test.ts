@@ -3,7 +3,7 @@
  * (a silence added from the command line mutes what that server receives) and against a DynamoDB table (dynalite,
  * through the SDK's standard environment, as against a deployed stack); exit codes 0/1/2, --json, --help.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSilenceDuration } from '../../functions/cli/commands/silence';
@@ -179,6 +179,33 @@ describe('vigil silence usage', () => {
       'Exit 0',
     ])
       expect(help.out).toContain(text);
+  });
+
+  it('lists the maintenance windows of the config with the silences', async () => {
+    const config = join(dir, 'windows.yml');
+    writeFileSync(
+      config,
+      'routes:\n  - channels: [console]\nmaintenance:\n  - name: always\n    matchers: [\'target="db"\']\n    time_intervals: [{}]\n',
+    );
+    const table = await vigil(['silence', 'list', '--config', config, ...store()]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(
+      /maintenance:always\s+active\s+target="db"\s+now\s+-\s+vigil\.yml\s+maintenance window always/,
+    );
+    const listed = JSON.parse(
+      (await vigil(['silence', 'list', '--json', '--config', config, ...store()])).out,
+    );
+    expect(listed.map((s: { id: string }) => s.id)).toEqual(['maintenance:always']);
+    expect((await vigil(['silence', 'list', '--expired', '--config', config, ...store()])).out).toMatch(
+      /^no expired/,
+    );
+    const broken = join(dir, 'broken.yml');
+    writeFileSync(broken, 'maintenance: [{ name: x }]\n');
+    const warned = await vigil(['silence', 'list', '--config', broken, ...store()]);
+    expect([warned.code, warned.err]).toEqual([
+      0,
+      expect.stringMatching(/^warning: maintenance windows not listed: \d+ problem/),
+    ]);
   });
 
   it('an empty list says where it looked', async () => {

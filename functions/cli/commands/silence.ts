@@ -3,10 +3,13 @@
  * `vigil dev` and `vigil webhook serve` use) or in a deployed stack's DynamoDB table. Matchers and durations are
  * written as amtool writes them, so a line that works with `amtool silence add` works here.
  */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { ConfigError, configPath, loadConfig } from '../../config/load';
 import { gettableSilence } from '../../intake/alertmanager-api';
 import { dynamoStateStore } from '../../state/dynamodb';
 import type { AlertStateStore } from '../../state/item-store';
+import { maintenanceSilences } from '../../state/maintenance';
 import { formatMatcher, type Matcher, MatcherError, parseMatcher } from '../../state/matchers';
 import {
   expireSilence,
@@ -17,7 +20,17 @@ import {
   setSilence,
 } from '../../state/silences';
 import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
-import { type Command, EXIT, type ExitCode, type Io, JSON_OPTION, parse, UsageError, write } from '../args';
+import {
+  CONFIG_OPTION,
+  type Command,
+  EXIT,
+  type ExitCode,
+  type Io,
+  JSON_OPTION,
+  parse,
+  UsageError,
+  write,
+} from '../args';
 import { type Colour, colourer, table } from '../format';
 
 /** amtool's default `--duration`. */
@@ -98,6 +111,7 @@ const STATE_COLOUR: Record<SilenceState, Colour> = { active: 'green', pending: '
 
 /** "in 1h59m" / "3m ago", to the minute; "now" within a minute. */
 function relative(ms: number, now: number): string {
+  if (Number.isNaN(ms)) return '-';
   const minutes = Math.round(Math.abs(ms - now) / 60_000);
   if (minutes === 0) return 'now';
   const days = Math.floor(minutes / 1440);
@@ -134,7 +148,7 @@ function printSilences(silences: readonly ListedSilence[], io: Io, now: number):
 }
 
 const USAGE = `Usage: vigil silence add MATCHER... [--for 1h | --until TIME] [--start TIME] [--comment TEXT] [--author NAME] [--json]
-       vigil silence list [MATCHER...] [--expired] [--json]
+       vigil silence list [MATCHER...] [--expired] [--config FILE] [--json]
        vigil silence expire ID... [--json]
 
 Silences mute the alerts whose labels match every MATCHER (Alertmanager's semantics): they are recorded in the
@@ -144,8 +158,9 @@ values with spaces: 'comment="a b"'); a first argument without an operator is th
 
   add      create a silence; prints its id. --for takes Alertmanager durations (2h, 1h30m, 3d; default 1h);
            --until / --start take RFC 3339 times. --author defaults to $USER.
-  list     active and pending silences (--expired: the expired ones, kept for 5 days); MATCHERs keep only the
-           silences that have each of them (amtool's filter).
+  list     active and pending silences (--expired: the expired ones, kept for 5 days), and the maintenance
+           windows of the config (--config, $VIGIL_CONFIG or ./vigil.yml) as maintenance:<name> with their current
+           or next occurrence; MATCHERs keep only those that have each of them (amtool's filter).
   expire   end silences now (an id, or a unique prefix of at least ${ID_PREFIX_MIN_CHARS} characters).
 
 Where the silences live (the same state the webhook reads):
@@ -216,16 +231,36 @@ async function add(args: string[], io: Io, now: number): Promise<ExitCode> {
   }
 }
 
+/**
+ * The config's maintenance windows, listed with the silences: from --config, $VIGIL_CONFIG or ./vigil.yml when there
+ * is one; a config that does not load is reported and skipped (the silences are what was asked for).
+ */
+function configuredWindows(explicit: string | undefined, io: Io, now: number): ListedSilence[] {
+  const file = configPath(explicit, io.env);
+  if (explicit === undefined && io.env.VIGIL_CONFIG === undefined && !existsSync(file)) return [];
+  try {
+    return maintenanceSilences(loadConfig(file).maintenance, now);
+  } catch (error) {
+    const why =
+      error instanceof ConfigError
+        ? `${error.issues.length} problem(s), see vigil validate`
+        : (error as Error).message;
+    write(io.stderr, `warning: maintenance windows not listed: ${why}`);
+    return [];
+  }
+}
+
 async function list(args: string[], io: Io, now: number): Promise<ExitCode> {
   const { values, positionals } = parse(
     args,
-    { ...JSON_OPTION, ...STORE_OPTIONS, expired: { type: 'boolean' } },
+    { ...JSON_OPTION, ...STORE_OPTIONS, ...CONFIG_OPTION, expired: { type: 'boolean' } },
     true,
   );
   const filter = matchersOf(positionals);
+  const windows = values.expired ? [] : configuredWindows(values.config, io, now);
   const store = openStore(values, io);
   try {
-    const silences = (await listSilences(store, now)).filter(
+    const silences = [...(await listSilences(store, now)), ...windows].filter(
       (silence) =>
         (silence.state === 'expired') === Boolean(values.expired) && matchesFilter(silence, filter),
     );

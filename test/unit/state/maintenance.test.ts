@@ -6,6 +6,7 @@
 import { ConfigError, parseConfig } from '../../../functions/config/load';
 import {
   containsTime,
+  maintenanceSilences,
   maintenanceWindows,
   parseDayOfMonthRange,
   parseMonthRange,
@@ -297,5 +298,57 @@ describe('maintenance: in vigil.yml', () => {
         expect.stringMatching(/^maintenance\[2\]\.matchers \(line 16\): give matchers \(or match\)/),
       ]),
     );
+  });
+});
+
+describe('maintenance windows listed as silences', () => {
+  const windows = parseConfig(`routes:\n  - channels: [console]\nmaintenance:
+  - name: nightly
+    match: { target: [db, "~cache-.*"], env: prod }
+    time_intervals: [{ times: [{ start_time: "01:00", end_time: "03:30" }], location: Asia/Shanghai }]
+  - name: gone
+    matchers: ['alertname="Old"']
+    time_intervals: [{ years: ["2020"] }]
+`).maintenance;
+
+  it('an active window ends with its occurrence; a pending one shows its next; one that never comes has no times', () => {
+    // 02:00 in Shanghai on 2 Dec 2026 is 18:00 UTC the day before.
+    const during = Date.parse('2026-12-01T18:00:00Z');
+    const [nightly, gone] = maintenanceSilences(windows, during);
+    expect(nightly).toMatchObject({
+      id: 'maintenance:nightly',
+      state: 'active',
+      startsAt: '2026-12-01T18:00:00.000Z',
+      endsAt: '2026-12-01T19:30:00.000Z',
+      createdBy: 'vigil.yml',
+      matchers: [
+        { name: 'target', type: '=~', value: 'db|cache-.*' },
+        { name: 'env', type: '=', value: 'prod' },
+      ],
+    });
+    expect(gone).toMatchObject({ state: 'pending', startsAt: '', endsAt: '' });
+    const [next] = maintenanceSilences(windows, Date.parse('2026-12-01T20:00:12Z'));
+    expect(next).toMatchObject({
+      state: 'pending',
+      startsAt: '2026-12-02T17:00:00.000Z',
+      endsAt: '2026-12-02T19:30:00.000Z',
+    });
+  });
+
+  it.each([
+    // Fall back in New York: 01:00-02:00 local lasts two hours of UTC, and the occurrence covers both.
+    ['01:00', '02:00', '2021-11-07T04:00:00Z', '2021-11-07T05:00:00.000Z', '2021-11-07T07:00:00.000Z'],
+    // Spring forward: 02:00-03:00 local does not exist that day; the next occurrence is the day after.
+    ['02:00', '03:00', '2021-03-14T05:00:00Z', '2021-03-15T06:00:00.000Z', '2021-03-15T07:00:00.000Z'],
+  ])('%s-%s in New York from %s: %s to %s (DST)', (start, end, from, startsAt, endsAt) => {
+    const [dst] = maintenanceSilences(
+      parseConfig(`routes:\n  - channels: [console]\nmaintenance:
+  - name: dst
+    matchers: ['target="db"']
+    time_intervals: [{ times: [{ start_time: "${start}", end_time: "${end}" }], location: America/New_York }]
+`).maintenance,
+      Date.parse(from),
+    );
+    expect([dst?.state, dst?.startsAt, dst?.endsAt]).toEqual(['pending', startsAt, endsAt]);
   });
 });
