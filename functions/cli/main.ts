@@ -8,6 +8,7 @@ import { notify } from './commands/notify';
 import { probe } from './commands/probe';
 import { replay } from './commands/replay';
 import { rules } from './commands/rules';
+import { silence } from './commands/silence';
 import { status } from './commands/status';
 import { validate } from './commands/validate';
 import { webhook } from './commands/webhook';
@@ -20,9 +21,10 @@ export const COMMANDS: readonly Command[] = [
   webhook,
   notify,
   replay,
+  silence,
+  status,
   infra,
   dev,
-  status,
 ];
 
 function usage(): string {

@@ -22,6 +22,7 @@ import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
 import { dnsUrlProblem } from '../probing/transports/dns-url';
 import type { TransportName } from '../probing/transports/names';
 import { matchValueError } from '../routing/routes';
+import { maintenanceMatchProblem, matcherLineSchema, timeIntervalSchema } from '../state/maintenance';
 import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { formatDuration, parseDuration, parseSize } from './units';
@@ -540,6 +541,21 @@ const inhibitRuleSchema = z.strictObject({
   equal: z.array(z.string().min(1)).default([]),
 });
 
+/** A maintenance window (state/maintenance.ts): matchers or a route-style match, and Alertmanager time_intervals. */
+const maintenanceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, . _ -'),
+    /** Alertmanager matchers, one or more per line: `alertname=~"Http.*"`, `target!=db`. */
+    matchers: z.array(matcherLineSchema).min(1).optional(),
+    /** The same as routes[].match. */
+    match: labelMatch.optional(),
+    time_intervals: z.array(timeIntervalSchema).min(1),
+  })
+  .superRefine((window, ctx) => {
+    const problem = maintenanceMatchProblem(window);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['matchers'], message: problem });
+  });
+
 /** How alerts are handled between intake and channels: state, inhibition, fallback (README "Alert state"). */
 const alertsSchema = z.strictObject({
   /** Where alerts that match no route go (default: every channel of the first route; console without routes). */
@@ -621,6 +637,7 @@ export const configSchema = z
     channels: channelsSchema.default({}),
     routes: z.array(routeSchema).default([]),
     alerts: alertsSchema.prefault({}),
+    maintenance: z.array(maintenanceSchema).default([]),
     alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
@@ -663,6 +680,19 @@ export const configSchema = z
       });
       asArray(asRecord(config.alerts).meta).forEach((channel, index) => {
         checkChannel(channel, ['alerts', 'meta', index]);
+      });
+      const windows = new Map<string, number>();
+      asArray(config.maintenance).forEach((window, index) => {
+        const name = asRecord(window).name;
+        if (typeof name !== 'string') return;
+        const first = windows.get(name);
+        if (first !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maintenance', index, 'name'],
+            message: `duplicate maintenance window "${name}" (also maintenance[${first}])`,
+          });
+        else windows.set(name, index);
       });
       if (config.publish === 'emf' && asArray(asRecord(config.probe).locations).length > 0) {
         ctx.addIssue({

@@ -92,6 +92,15 @@ export function isHttpEvent(event: unknown): boolean {
   );
 }
 
+/** The request path of an HTTP event (Function URL / HTTP API v2 `rawPath`, REST API `path`). */
+export function httpPath(event: unknown): string {
+  if (!isRecord(event)) return '/';
+  const context = isRecord(event.requestContext) ? event.requestContext : {};
+  const http = isRecord(context.http) ? context.http : {};
+  const path = event.rawPath ?? http.path ?? event.path;
+  return typeof path === 'string' ? path : '/';
+}
+
 function isSnsEvent(value: Record<string, unknown>): boolean {
   const records = value.Records;
   return Array.isArray(records) && isRecord(records[0]) && records[0].EventSource === 'aws:sns';

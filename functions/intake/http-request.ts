@@ -45,8 +45,8 @@ const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 // Largest base64 text that can decode to HTTP_BODY_MAX_BYTES: checked before decoding anything.
 const BASE64_MAX_CHARS = Math.ceil(HTTP_BODY_MAX_BYTES / 3) * 4;
 
-/** The raw body bytes, or a rejection. */
-function rawBodyOf(event: Record<string, unknown>): Buffer | HttpIntakeRejection {
+/** The raw body bytes (base64 decoded), or a rejection; the Alertmanager API (alertmanager-api.ts) reads its own with it. */
+export function rawBodyOf(event: Record<string, unknown>): Buffer | HttpIntakeRejection {
   const body = event.body;
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (typeof body !== 'string')

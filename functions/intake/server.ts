@@ -16,6 +16,7 @@ import {
   type WebhookContext,
   type WebhookResult,
 } from '../webhook/pipeline';
+import { isAlertmanagerApiPath } from './alertmanager-api';
 import type { HttpIntakeConfig } from './auth';
 import { HTTP_BODY_MAX_BYTES } from './http-request';
 
@@ -35,6 +36,8 @@ export interface WebhookServerOptions {
   /** Test seam: replaces the production dispatch deps (HTTP transport, clock). */
   deps?: (deadline: Deadline) => DispatchDeps;
   onResult?: (result: WebhookResult) => void;
+  /** A request to the Alertmanager API (intake/alertmanager-api.ts), answered. */
+  onApiRequest?: (request: { method: string; path: string; status: number }) => void;
   /** Run the sweep (reminders, queued alerts) every SWEEP_INTERVAL_MS, as EventBridge Scheduler does in AWS. */
   sweep?: { intervalMs?: number; onReport?: (report: SweepReport) => void };
   /** More routes on the same port (the page, functions/ui/routes.ts): true when it answered the request. */
@@ -109,13 +112,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ...(options.write ? { write: options.write } : {}),
     });
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const api = isAlertmanagerApiPath(path);
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
-    if (path !== INTAKE_PATH && options.routes?.(req, res, intake)) return;
-    if (path !== INTAKE_PATH) {
+    if (path !== INTAKE_PATH && !api && options.routes?.(req, res, intake)) return;
+    if (path !== INTAKE_PATH && !api) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: `not found: POST alerts to ${INTAKE_PATH}` }));
@@ -126,7 +130,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       const deadline = deadlineIn(LOCAL_DELIVERY_BUDGET_MS);
       const deps = options.deps?.(deadline) ?? productionDeps(deadline);
       const result = await handleWebhookEvent(toEvent(req, body), { config: options.config, deps, intake });
-      options.onResult?.(result);
+      if (result.kind === 'http' && api)
+        options.onApiRequest?.({ method: req.method ?? 'GET', path, status: result.response.statusCode });
+      else options.onResult?.(result);
       if (result.kind !== 'http') throw new Error('HTTP intake answered like an event');
       const { statusCode, body: answer, headers } = result.response;
       res

@@ -3,9 +3,12 @@
  * The webhook invocation that queued a change calls it (after the group wait), the scheduled sweep calls it for
  * everything else (reminders, alerts that waited for a rate budget, work a dead invocation left behind). Per channel:
  *
- *   1. inhibition (state/inhibit.ts): a muted firing is dropped from the queue and marked; a muted resolution is
- *      held until what mutes it resolves too, so the breach clears in one message; a firing whose muter resolved
- *      while it still fires is queued again (it is real now);
+ *   1. inhibition (state/inhibit.ts) and silences (state/silences.ts: silences and maintenance windows): a muted
+ *      firing is dropped from the queue and marked (inhibitedBy, silencedBy); a muted resolution is held until
+ *      nothing mutes it, so the breach clears in one message and a silence says nothing while it lasts; a firing
+ *      whose muter resolved while it still fires is queued again (it is real now), and one whose silence ended
+ *      while it still fires is queued for every channel — those told before the silence too, as Alertmanager
+ *      notifies at the first flush after a silence (the silence may have hidden changes; it still fires);
  *   2. claim: each entry is taken with a conditional write and a lease, so two flushes never send one alert twice,
  *      and entries of a flush that died are taken again once the lease passes;
  *   3. the robot's rate budget (state/budgets.ts): no slot → the entries wait until the next one and are merged into
@@ -32,6 +35,7 @@ import {
 import { block, reserve, robotKey } from '../state/budgets';
 import { type InhibitRule, inhibitionIndex, type Labelled } from '../state/inhibit';
 import type { AlertStateStore } from '../state/item-store';
+import { listSilences, type Muting, silencer } from '../state/silences';
 import { type DeliverDeps, type DeliveryOutcome, deliverAll } from './deliver';
 
 /** A rate-limited answer without Retry-After waits this long before the next try. */
@@ -45,6 +49,8 @@ export interface AlertPolicy {
   inhibit: readonly InhibitRule[];
   groupWaitMs: number;
   fallback: readonly string[];
+  /** The maintenance windows of vigil.yml (silences live in the state). */
+  maintenance: readonly Muting[];
 }
 
 export interface NotifyContext {
@@ -68,6 +74,8 @@ export interface FlushReport {
   deferred: Deferred[];
   /** Firing alerts muted by a firing higher level or rule source (never sent). */
   inhibited: number;
+  /** Firing alerts muted by a silence or maintenance window (not sent while it lasts). */
+  silenced: number;
   /** Resolutions held until what mutes them resolves too. */
   held: number;
 }
@@ -87,27 +95,44 @@ function withPending(record: AlertRecord, channel: string, pending: Pending | un
   return { ...record, pending: next };
 }
 
-/** Firing alerts muted earlier whose muter has resolved: queue them now (they are the breach that is left). */
-async function release(
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, index) => id === b[index]);
+}
+
+/**
+ * Brings the muting marks of firing alerts up to date before anything is sent: an alert a silence now covers is
+ * marked (no reminders while it lasts); one whose muters are all gone is queued again — every channel when a
+ * silence ended, the channels not yet told when only its inhibition did (its muter resolved: it is real now).
+ */
+async function reconcileMuted(
   ctx: NotifyContext,
   records: KnownRecord[],
-  muted: (alert: Labelled) => string | undefined,
+  inhibitedBy: (alert: Labelled) => string | undefined,
+  silencedBy: (labels: Labelled['labels']) => readonly string[],
   now: number,
 ): Promise<void> {
   for (const [index, known] of records.entries()) {
     const record = known.value;
-    if (record.status !== 'firing' || record.inhibitedBy === undefined) continue;
-    if (muted(labelled(record)) !== undefined) continue;
+    if (record.status !== 'firing') continue;
+    const silences = silencedBy(record.alert.labels);
+    const inhibitor = record.inhibitedBy === undefined ? undefined : inhibitedBy(labelled(record));
+    if (sameIds(silences, record.silencedBy ?? []) && inhibitor === record.inhibitedBy) continue;
     const written = await changeRecord(
       ctx.state,
       record.fingerprint,
       now,
       (current) => {
-        if (current.status !== 'firing' || current.inhibitedBy === undefined) return undefined;
-        const { inhibitedBy: _gone, ...rest } = current;
+        if (current.status !== 'firing') return undefined;
+        const { inhibitedBy: _inhibited, silencedBy: wasSilenced, ...rest } = current;
+        const marks = {
+          ...(inhibitor === undefined || current.inhibitedBy === undefined ? {} : { inhibitedBy: inhibitor }),
+          ...(silences.length > 0 ? { silencedBy: [...silences] } : {}),
+        };
+        if (Object.keys(marks).length > 0) return { ...rest, ...marks };
+        const everyChannel = wasSilenced !== undefined;
         const pending = { ...current.pending };
         for (const channel of current.channels) {
-          if (!current.notified[channel] && !pending[channel])
+          if (!pending[channel] && (everyChannel || !current.notified[channel]))
             pending[channel] = { status: 'firing', id: pendingId('firing', now), dueAt: now };
         }
         return { ...rest, pending };
@@ -131,11 +156,19 @@ export async function flush(
   // Entries due within half a group wait from now join this digest: changes that arrived a moment apart (separate
   // invocations of one evaluation) go out together instead of one message each.
   const horizon = Math.max(now, dueBy ?? now) + ctx.policy.groupWaitMs / 2;
-  const report: FlushReport = { outcomes: [], deadLettered: [], deferred: [], inhibited: 0, held: 0 };
-  const records = await listRecords(ctx.state);
+  const report: FlushReport = {
+    outcomes: [],
+    deadLettered: [],
+    deferred: [],
+    inhibited: 0,
+    silenced: 0,
+    held: 0,
+  };
+  const [records, silences] = await Promise.all([listRecords(ctx.state), listSilences(ctx.state, now)]);
   // One index for the whole flush: releasing muted alerts changes what is queued, not what fires.
   const mutedBy = inhibitionIndex(firingOf(records.map((known) => known.value)), ctx.policy.inhibit);
-  await release(ctx, records, mutedBy, now);
+  const silencedBy = silencer(silences, ctx.policy.maintenance, now);
+  await reconcileMuted(ctx, records, mutedBy, silencedBy, now);
 
   const due = new Map<string, KnownRecord[]>();
   for (const known of records) {
@@ -144,20 +177,27 @@ export async function flush(
       if (only && !only.has(channel)) continue;
       if (pending.dueAt > horizon || isClaimed(pending, now)) continue;
       const muter = mutedBy(labelled(record));
-      if (muter !== undefined && pending.status === 'resolved') {
+      const silences = silencedBy(record.alert.labels);
+      if (muter === undefined && silences.length === 0) {
+        due.set(channel, [...(due.get(channel) ?? []), known]);
+        continue;
+      }
+      if (pending.status === 'resolved') {
         report.held++;
         continue;
       }
-      if (muter !== undefined) {
-        const dropped = await changeRecord(ctx.state, record.fingerprint, now, (current) =>
-          current.pending[channel]?.id === pending.id
-            ? { ...withPending(current, channel, undefined), inhibitedBy: muter }
-            : undefined,
-        );
-        if (dropped) report.inhibited++;
-        continue;
-      }
-      due.set(channel, [...(due.get(channel) ?? []), known]);
+      const dropped = await changeRecord(ctx.state, record.fingerprint, now, (current) =>
+        current.pending[channel]?.id === pending.id
+          ? {
+              ...withPending(current, channel, undefined),
+              ...(muter === undefined ? {} : { inhibitedBy: muter }),
+              ...(silences.length === 0 ? {} : { silencedBy: [...silences] }),
+            }
+          : undefined,
+      );
+      // Alertmanager's order: inhibition first, then silences.
+      if (dropped && muter !== undefined) report.inhibited++;
+      else if (dropped) report.silenced++;
     }
   }
 

@@ -8,6 +8,7 @@ import type { VigilConfig } from '../config/schema';
 import { fallbackChannels, repeatFor } from '../routing/routes';
 import { changeRecord, listRecords, pendingId } from '../state/alerts';
 import { levelRules } from '../state/inhibit';
+import { maintenanceWindows } from '../state/maintenance';
 import { type AlertPolicy, type FlushReport, flush, type NotifyContext } from './flush';
 
 /** How often the sweep runs (the schedule in infra/, the local timer). */
@@ -18,13 +19,16 @@ export interface SweepReport extends FlushReport {
 }
 
 /** The policy the pipeline and the sweep apply, from vigil.yml. */
-export function alertPolicy(config: Pick<VigilConfig, 'routes' | 'channels' | 'alerts'>): AlertPolicy {
+export function alertPolicy(
+  config: Pick<VigilConfig, 'routes' | 'channels' | 'alerts' | 'maintenance'>,
+): AlertPolicy {
   return {
     routes: config.routes,
     channels: config.channels,
     inhibit: [...(config.alerts.inhibitLevels ? levelRules() : []), ...config.alerts.inhibit],
     groupWaitMs: config.alerts.groupWait,
     fallback: fallbackChannels(config.routes, config.alerts.fallback),
+    maintenance: maintenanceWindows(config.maintenance),
   };
 }
 
@@ -33,7 +37,9 @@ export async function sweep(ctx: NotifyContext): Promise<SweepReport> {
   const now = ctx.deliver.now().getTime();
   let reminders = 0;
   for (const { value: record } of await listRecords(ctx.state)) {
-    if (record.status !== 'firing' || record.inhibitedBy !== undefined) continue;
+    // Muted (inhibited, silenced): no reminders while it lasts; the flush queues the alert again when it ends.
+    if (record.status !== 'firing' || record.inhibitedBy !== undefined || record.silencedBy !== undefined)
+      continue;
     for (const [channel, notified] of Object.entries(record.notified)) {
       if (notified.status !== 'firing' || record.pending[channel]) continue;
       const repeat = repeatFor(record.alert, channel, ctx.policy.routes);

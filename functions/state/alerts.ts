@@ -73,6 +73,11 @@ export interface AlertRecord {
   messages: number;
   /** Fingerprint of the alert that muted this one's firing (inhibition), while it does. */
   inhibitedBy?: string;
+  /**
+   * Ids of the silences (and `maintenance:<name>` windows) muting this firing, sorted, while they do; a resolved
+   * record keeps the last ones, so it still says why its firing was never sent.
+   */
+  silencedBy?: string[];
 }
 
 export type Applied =

@@ -58,6 +58,7 @@ export async function sweepHandler(_event: unknown, context: Pick<Context, 'getR
     deadLettered: report.deadLettered.length,
     deferred: report.deferred.reduce((sum, deferred) => sum + deferred.alerts, 0),
     inhibited: report.inhibited,
+    silenced: report.silenced,
     held: report.held,
   };
   if (summary.sent + summary.failed + summary.deferred > 0) logger.info('sweep', summary);

@@ -7,6 +7,7 @@ import { type MetricStore, STORE_RETENTION_MS } from '../dev/store';
 import type { AlertStateStore } from '../state/item-store';
 import { ALARM_HISTORY_FILE_NAME, openAlarmHistory } from './alarm-history';
 import { createUi, type Ui } from './routes';
+import { silenceRows } from './silences';
 
 export interface DevUiOptions {
   config: VigilConfig;
@@ -31,6 +32,7 @@ export async function devUi(options: DevUiOptions): Promise<Ui> {
     mode: 'dev',
     config: options.config,
     state: options.state,
+    silences: silenceRows(options.state, options.config, options.now),
     deadLetters: { store: options.deadLetters, file: options.deadLetterFile },
     metrics: {
       store: options.store,

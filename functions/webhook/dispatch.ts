@@ -35,6 +35,8 @@ export interface DispatchReport {
   /** Notifications waiting for a rate budget or a blocked robot: the sweep sends them. */
   deferred: Deferred[];
   inhibited: number;
+  /** Firing alerts muted by a silence or a maintenance window (recorded, not sent). */
+  silenced: number;
   /** Why the state could not be used: the alerts went out without dedup, inhibition or budgets. */
   stateUnavailable?: string;
 }
@@ -53,7 +55,7 @@ export function deliverRouted(
 
 export async function dispatch(
   alerts: readonly Alert[],
-  config: Pick<VigilConfig, 'routes' | 'channels' | 'alerts'>,
+  config: Pick<VigilConfig, 'routes' | 'channels' | 'alerts' | 'maintenance'>,
   deps: DispatchDeps,
 ): Promise<DispatchReport> {
   const policy = alertPolicy(config);
@@ -82,6 +84,7 @@ export async function dispatch(
       deadLettered: await keepDeadLetters(outcomes, deps.deadLetters, deps.now()),
       deferred: [],
       inhibited: 0,
+      silenced: 0,
       stateUnavailable: `${deps.state.description}: ${(error as Error).message}`,
     };
   }
@@ -104,6 +107,7 @@ export async function dispatch(
     deadLettered: [],
     deferred: [],
     inhibited: 0,
+    silenced: 0,
   };
   if (queued.size === 0) return report;
 

@@ -7,7 +7,8 @@ import type { Alert } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { type ResolveOptions, resolveSecrets } from '../config/secrets';
 import { DeadLetterError } from '../deadletter/keep';
-import { classifyEvent, isHttpEvent } from '../intake/detect';
+import { handleAlertmanagerApi, isAlertmanagerApiPath } from '../intake/alertmanager-api';
+import { classifyEvent, httpPath, isHttpEvent } from '../intake/detect';
 import { type HttpIntakeConfig, type HttpIntakeEvent, handleHttpIntake } from '../intake/http-request';
 import { annotateRuleAlerts } from '../rules/annotate';
 import { type DispatchDeps, type DispatchReport, dispatch } from './dispatch';
@@ -54,6 +55,7 @@ function summary(report: DispatchReport) {
     deadLettered: report.deadLettered.length,
     ...report.applied,
     ...(report.inhibited > 0 ? { inhibited: report.inhibited } : {}),
+    ...(report.silenced > 0 ? { silenced: report.silenced } : {}),
     ...(report.stateUnavailable === undefined ? {} : { stateUnavailable: true }),
     ...(report.deferred.length > 0
       ? { deferred: report.deferred.reduce((sum, deferred) => sum + deferred.alerts, 0) }
@@ -84,11 +86,16 @@ export async function handleWebhookEvent(event: unknown, ctx: WebhookContext): P
   const route = (alerts: readonly Alert[]) => dispatch(alerts, ctx.config, ctx.deps);
 
   if (isHttpEvent(event)) {
-    const intake = handleHttpIntake(
-      event as HttpIntakeEvent,
-      ctx.intake ?? (await resolveIntakeConfig(ctx.config, ctx.secrets)),
-      now,
-    );
+    const credentials = ctx.intake ?? (await resolveIntakeConfig(ctx.config, ctx.secrets));
+    if (isAlertmanagerApiPath(httpPath(event))) {
+      const response = await handleAlertmanagerApi(event, {
+        state: ctx.deps.state,
+        intake: credentials,
+        now,
+      });
+      return { kind: 'http', response, skipped: [] };
+    }
+    const intake = handleHttpIntake(event as HttpIntakeEvent, credentials, now);
     if ('statusCode' in intake) {
       const response = json(intake.statusCode, { error: intake.body });
       // RFC 9110: a 405 says which methods are allowed.

@@ -1,6 +1,9 @@
 /** Running real peer binaries (Alertmanager, exporters) on loopback for tests and benches, always cleaned up. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A free loopback port (bound then released). */
@@ -82,4 +85,26 @@ export async function eventually<T>(
     await sleep(50);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Debian's prometheus-alertmanager on a free loopback port with `config` (YAML or JSON text), its storage in a
+ * fresh directory, no gossip port; resolves once it is ready.
+ */
+export async function startAlertmanager(config: string): Promise<Peer & { url: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-alertmanager-'));
+  writeFileSync(join(dir, 'alertmanager.yml'), config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const peer = await startPeer(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=', // no gossip port: loopback only
+    ],
+    `${url}/-/ready`,
+  );
+  return { ...peer, url };
 }

@@ -18,7 +18,8 @@ import { dynamoStateStore } from '../../functions/state/dynamodb';
 import type { AlertStateStore } from '../../functions/state/item-store';
 import { sqliteStateStore } from '../../functions/state/sqlite';
 import { type DispatchDeps, type DispatchReport, dispatch } from '../../functions/webhook/dispatch';
-import type { Dynalite } from './dynalite';
+import { type ChatFake, startWebhookFake } from '../fakes/vendors';
+import { type Dynalite, startDynalite } from './dynalite';
 
 export const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 /** Real time a sleeping invocation leaves the others: enough for a few state-store round trips on loopback. */
@@ -194,4 +195,39 @@ export function describeMessage(body: unknown): string {
   return alerts
     .map((alert) => `${alert.status === 'firing' ? 'FIRING' : 'RESOLVED'} ${alert.name}`)
     .join(' + ');
+}
+
+/** Messages each fake received since the last call, as "ops: FIRING a + RESOLVED b", in the order of `fakes`. */
+export function drainMessages(fakes: Readonly<Record<string, ChatFake>>): string[] {
+  const out: string[] = [];
+  for (const [name, fake] of Object.entries(fakes))
+    for (const request of fake.requests.splice(0)) out.push(`${name}: ${describeMessage(request.json)}`);
+  return out;
+}
+
+export interface StoryPeers {
+  dynalite: Dynalite;
+  /** Generic-webhook chat fakes for the story's channels `ops` and `team`. */
+  ops: ChatFake;
+  team: ChatFake;
+  /** Messages since the last call, as "ops: FIRING a + RESOLVED b" (ops first, then team). */
+  drain(): string[];
+}
+
+/** dynalite and the two chat fakes of a story file, started before its tests and closed after them. */
+export function storyPeers(): StoryPeers {
+  const peers = {
+    drain: () => drainMessages({ ops: peers.ops, team: peers.team }),
+  } as StoryPeers;
+  beforeAll(async () => {
+    [peers.dynalite, peers.ops, peers.team] = await Promise.all([
+      startDynalite(),
+      startWebhookFake('opsHookSecret0123456789'),
+      startWebhookFake('teamHookSecret0123456789'),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([peers.dynalite?.close(), peers.ops?.close(), peers.team?.close()]);
+  });
+  return peers;
 }

@@ -3,7 +3,7 @@
  * `vigil webhook serve`'s server, with bearer-token auth, for a firing alert it re-sends every repeat_interval, and
  * then its resolution: the re-sends are duplicates the alert state answers without a new page.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/config/load';
@@ -11,13 +11,13 @@ import { fileDeadLetterStore } from '../../functions/deadletter/file';
 import { startWebhookServer, type WebhookServer } from '../../functions/intake/server';
 import { sqliteStateStore } from '../../functions/state/sqlite';
 import { type ChatFake, startWebhookFake } from '../fakes/vendors';
-import { eventually, freePort, type Peer, startPeer } from '../helpers/processes';
+import { eventually, type Peer, startAlertmanager } from '../helpers/processes';
 
 const TOKEN = 'am-bearer-token-5f1d0c';
 
 let receiver: ChatFake;
 let vigil: WebhookServer;
-let alertmanager: Peer;
+let alertmanager: Peer & { url: string };
 let amUrl: string;
 const printed: string[] = [];
 
@@ -41,10 +41,7 @@ routes:
     state: sqliteStateStore(join(dir, 'state.db')),
     write: (text) => printed.push(text),
   });
-  const amPort = await freePort();
-  amUrl = `http://127.0.0.1:${amPort}`;
-  writeFileSync(
-    join(dir, 'alertmanager.yml'),
+  alertmanager = await startAlertmanager(
     `route:
   receiver: vigil
   group_by: [alertname]
@@ -62,16 +59,7 @@ receivers:
             credentials: ${TOKEN}
 `,
   );
-  alertmanager = await startPeer(
-    'prometheus-alertmanager',
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      '--cluster.listen-address=', // no gossip port: loopback only
-    ],
-    `${amUrl}/-/ready`,
-  );
+  amUrl = alertmanager.url;
 });
 
 afterAll(async () => {

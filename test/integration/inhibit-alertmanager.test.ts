@@ -1,14 +1,6 @@
-/**
- * vigil's inhibition against the real thing: Debian's prometheus-alertmanager 0.25 gets the same alerts and the same
- * rules (vigil's default level rules and a configured rule, written as Alertmanager inhibit_rules), and for every
- * alert its API says whether it is inhibited; vigil's mutedBy must say the same.
- */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LabelMatch } from '../../functions/routing/routes';
 import { type InhibitRule, type Labelled, levelRules, mutedBy } from '../../functions/state/inhibit';
-import { freePort, type Peer, startPeer } from '../helpers/processes';
+import { type Peer, startAlertmanager } from '../helpers/processes';
 
 const CUSTOM: InhibitRule[] = [
   { source: { alertname: 'DatacenterDown' }, target: { severity: ['warning', 'critical'] }, equal: ['dc'] },
@@ -70,36 +62,23 @@ function alerts(): TestAlert[] {
   return out;
 }
 
-let alertmanager: Peer;
+let alertmanager: Peer & { url: string };
 let amUrl: string;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-am-inhibit-'));
   const rules = RULES.map((rule) => ({
     source_matchers: matchers(rule.source),
     target_matchers: matchers(rule.target),
     equal: rule.equal,
   }));
-  writeFileSync(
-    join(dir, 'alertmanager.yml'),
+  alertmanager = await startAlertmanager(
     JSON.stringify({
       route: { receiver: 'none', group_by: ['id'], group_wait: '1h' },
       receivers: [{ name: 'none' }],
       inhibit_rules: rules,
     }),
   );
-  const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
-  alertmanager = await startPeer(
-    'prometheus-alertmanager',
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ],
-    `${amUrl}/-/ready`,
-  );
+  amUrl = alertmanager.url;
 });
 
 afterAll(() => alertmanager?.stop());

@@ -17,6 +17,7 @@ import { startWebhookServer, type WebhookServer } from '../../functions/intake/s
 import { clearSecrets, registerSecret } from '../../functions/logging/redact';
 import { sqliteStateStore } from '../../functions/state/sqlite';
 import { createUi, type Ui } from '../../functions/ui/routes';
+import { silenceRows } from '../../functions/ui/silences';
 import { type ChatFake, startSlackFake } from '../fakes/vendors';
 
 const TOKEN = 'page-token-0123456789';
@@ -68,7 +69,7 @@ interface Served {
   close(): Promise<void>;
 }
 
-async function serve(token: string | undefined): Promise<Served> {
+async function serve(token: string | undefined, options: { silences?: boolean } = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-ui-api-'));
   const config: VigilConfig = parseConfig(`
 ${token ? `webhook: { token: "${token}" }` : ''}
@@ -76,6 +77,10 @@ channels:
   ops-slack: { type: slack, url: "${slack.url}" }
 routes:
   - channels: [ops-slack]
+maintenance:
+  - name: weekly-db
+    matchers: ['target="db"']
+    time_intervals: [{ weekdays: [sunday], times: [{ start_time: "02:00", end_time: "04:00" }] }]
 `);
   const deadLetterFile = join(dir, 'dead-letters.jsonl');
   const deadLetters = fileDeadLetterStore(deadLetterFile);
@@ -84,6 +89,7 @@ routes:
     mode: 'webhook',
     config,
     state,
+    ...(options.silences ? { silences: silenceRows(state, config, Date.now) } : {}),
     deadLetters: { store: deadLetters, file: deadLetterFile },
   });
   const server = await startWebhookServer({
@@ -215,6 +221,49 @@ describe('the page over HTTP', () => {
       available: false,
       silences: [],
     });
+  });
+
+  it('lists the silences set through the Alertmanager API, and the maintenance windows, in the silences panel', async () => {
+    const withSilences = await serve(TOKEN, { silences: true });
+    try {
+      const now = Date.now();
+      const created = await fetch(`${withSilences.url}/api/v2/silences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          matchers: [{ name: 'alertname', value: 'High.*', isRegex: true, isEqual: true }],
+          startsAt: new Date(now).toISOString(),
+          endsAt: new Date(now + 3_600_000).toISOString(),
+          createdBy: 'ops',
+          comment: 'deploy',
+        }),
+      });
+      expect(created.status).toBe(200);
+      const { silenceID } = (await created.json()) as { silenceID: string };
+
+      const panel = (await (await fetch(`${withSilences.url}/ui/api/silences`)).json()) as {
+        available: boolean;
+        silences: { id: string; kind: string; state: string; matchers: string; comment: string }[];
+      };
+
+      expect(panel.available).toBe(true);
+      expect(panel.silences).toEqual([
+        expect.objectContaining({
+          id: silenceID,
+          kind: 'silence',
+          state: 'active',
+          matchers: 'alertname=~"High.*"',
+          comment: 'deploy',
+        }),
+        expect.objectContaining({
+          id: 'maintenance:weekly-db',
+          kind: 'maintenance',
+          matchers: 'target="db"',
+        }),
+      ]);
+    } finally {
+      await withSilences.close();
+    }
   });
 
   it('streams each notification the intake handles, as it happens', async () => {

@@ -1,12 +1,14 @@
 import { SecretError } from '../../config/secrets';
 import { DEFAULT_DEAD_LETTER_FILE, fileDeadLetterStore } from '../../deadletter/file';
 import { notificationEvent } from '../../dev/events';
+import { ALERTMANAGER_API_PREFIX } from '../../intake/alertmanager-api';
 import { intakeWarnings } from '../../intake/auth';
 import { INTAKE_PATH, startWebhookServer, type WebhookServer } from '../../intake/server';
 import { redact } from '../../logging/redact';
 import { routingWarnings } from '../../routing/routes';
 import { DEFAULT_ALERT_STATE_FILE, sqliteStateStore } from '../../state/sqlite';
 import { createUi } from '../../ui/routes';
+import { silenceRows } from '../../ui/silences';
 import { CONFIG_OPTION, type Command, EXIT, parse, UsageError, write } from '../args';
 import { colourer } from '../format';
 import { loadCommandConfig } from './shared';
@@ -30,8 +32,11 @@ Serves POST ${INTAKE_PATH} on 127.0.0.1 with exactly the Lambda's logic: Alertma
 http://127.0.0.1:PORT${INTAKE_PATH}), Grafana contact points and plain {"alerts":[...]} JSON are authenticated
 (webhook.token / webhook.hmacSecret), routed and delivered to the configured channels. Failed deliveries are
 kept in --dead-letters (default ${DEFAULT_DEAD_LETTER_FILE}) for \`vigil replay\`. The alert state (dedup,
-inhibition, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several processes may
-share; the sweep that sends reminders and queued alerts runs every minute. Ctrl-C stops it.
+inhibition, silences, reminders, rate budgets) lives in --state (default ${DEFAULT_ALERT_STATE_FILE}), which several
+processes may share; the sweep that sends reminders and queued alerts runs every minute. Alertmanager's API v2
+silence endpoints are served under /api/v2/ behind the same credentials, so amtool works against it:
+  amtool --alertmanager.url=http://127.0.0.1:PORT silence add alertname=X --http.config.file=amtool-http.yml
+Ctrl-C stops it.
 
   --ui   also serve the page on http://127.0.0.1:PORT/: the notification log (what was sent where), dead letters
          with their reason, silences; live. Read-only unless a request carries webhook.token.
@@ -68,6 +73,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
           mode: 'webhook',
           config,
           state,
+          silences: silenceRows(state, config, Date.now),
           deadLetters: { store: deadLetters, file: deadLetterFile },
           write: (text) => write(io.stdout, text),
         })
@@ -85,6 +91,10 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
           if (result.kind !== 'http') return;
           const status = result.response.statusCode;
           const line = `${new Date().toISOString()} POST ${INTAKE_PATH} → ${status} ${result.response.body}`;
+          write(io.stderr, status >= 400 ? paint('yellow', line) : line);
+        },
+        onApiRequest: ({ method, path, status }) => {
+          const line = `${new Date().toISOString()} ${method} ${path} → ${status}`;
           write(io.stderr, status >= 400 ? paint('yellow', line) : line);
         },
         sweep: {
@@ -111,7 +121,7 @@ Exit 0 after Ctrl-C, 1 if it cannot start, 2 on a bad config or usage (an unset 
     }
     write(
       io.stderr,
-      `vigil webhook listening on ${server.url}${INTAKE_PATH} (dead letters: ${deadLetters.description})`,
+      `vigil webhook listening on ${server.url}${INTAKE_PATH} and ${server.url}${ALERTMANAGER_API_PREFIX} (dead letters: ${deadLetters.description})`,
     );
     if (ui) write(io.stderr, `page: ${server.url}/`);
     await new Promise<void>((resolve) => {

@@ -5,33 +5,18 @@
  */
 import type { Alert } from '../../../functions/alerts/types';
 import { applyAlert, changeRecord } from '../../../functions/state/alerts';
-import { type ChatFake, startWebhookFake } from '../../fakes/vendors';
-import { type Dynalite, startDynalite } from '../../helpers/dynalite';
 import {
   cloudwatchAlert,
-  describeMessage,
   freshStore,
   labelledAlert,
   type StoreKind,
   type StoryWorld,
+  storyPeers,
   storyWorld,
   T0,
 } from '../../helpers/stories';
 
-let dynalite: Dynalite;
-let ops: ChatFake;
-let team: ChatFake;
-
-beforeAll(async () => {
-  [dynalite, ops, team] = await Promise.all([
-    startDynalite(),
-    startWebhookFake('opsHookSecret0123456789'),
-    startWebhookFake('teamHookSecret0123456789'),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([dynalite?.close(), ops?.close(), team?.close()]);
-});
+const peers = storyPeers();
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -39,23 +24,13 @@ const STORES: StoreKind[] = ['dynalite', 'sqlite'];
 
 function yaml(extra = '', routes = '  - channels: [ops]\n') {
   return `channels:
-  ops: { type: webhook, url: "${ops.url}" }
-  team: { type: webhook, url: "${team.url}" }
+  ops: { type: webhook, url: "${peers.ops.url}" }
+  team: { type: webhook, url: "${peers.team.url}" }
 routes:
 ${routes}${extra}`;
 }
 
-/** Messages each fake received since the last call, as "ops: FIRING a + RESOLVED b". */
-function drain(): string[] {
-  const out: string[] = [];
-  for (const [name, fake] of [
-    ['ops', ops],
-    ['team', team],
-  ] as const) {
-    for (const request of fake.requests.splice(0)) out.push(`${name}: ${describeMessage(request.json)}`);
-  }
-  return out;
-}
+const drain = peers.drain;
 
 const cw = (
   level: 'warning' | 'critical' | 'emergency',
@@ -68,7 +43,7 @@ const name = (level: string) => `vigil-dev-one-api-Goroutines-${level}`;
 async function world(kind: StoreKind, config: string): Promise<StoryWorld> {
   const clock = { t: T0 };
   drain();
-  return storyWorld(config, await freshStore(kind, dynalite, () => clock.t), clock);
+  return storyWorld(config, await freshStore(kind, peers.dynalite, () => clock.t), clock);
 }
 
 describe.each(STORES)('alert state on %s', (kind) => {
@@ -127,9 +102,9 @@ describe.each(STORES)('alert state on %s', (kind) => {
     it('the resolution states the real duration, not "after 0s"', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       await w.send(cw('critical', 'ALARM', 0));
-      ops.requests.splice(0);
+      peers.ops.requests.splice(0);
       await w.send(cw('critical', 'OK', 105 * SECOND));
-      const [sent] = ops.requests.splice(0);
+      const [sent] = peers.ops.requests.splice(0);
       const [alert] = (sent!.json as { alerts: Alert[] }).alerts;
       expect([alert!.status, alert!.startsAt, alert!.endsAt]).toEqual([
         'resolved',
@@ -348,7 +323,7 @@ describe.each(STORES)('alert state on %s', (kind) => {
 
     it('a channel that fails is dead-lettered once, and its resolution still follows', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
-      for (let i = 0; i < 5; i++) ops.badRequest();
+      for (let i = 0; i < 5; i++) peers.ops.badRequest();
       await w.send(cw('critical', 'ALARM', 0));
       expect(w.deadLetters.map((letter) => letter.alerts.map((alert) => alert.status))).toEqual([['firing']]);
       drain();
