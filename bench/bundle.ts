@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { LAMBDA_BUILD_OPTIONS } from '../infra/bundle';
 
 /**
  * `entry` as one minified CJS bundle in a fresh temporary directory, built the way the Lambda's is (so a worker
@@ -12,13 +13,12 @@ export function bundleLikeLambda(entry: string): string {
     mkdtempSync(join(tmpdir(), 'vigil-bench-bundle-')),
     basename(entry).replace(/\.ts$/, '.cjs'),
   );
+  // The packaged functions' options (infra/bundle.ts), without the per-config exclusions: a bench's worker reads YAML.
   buildSync({
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
+    sourcemap: false,
     entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
     outfile,
     logLevel: 'warning',
   });

@@ -22,6 +22,8 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   webhook: () => import('./webhook'),
   soak: () => import('./soak'),
   ui: () => import('./ui'),
+  'cold-start': () => import('./cold-start'),
+  cost: () => import('./cost'),
 };
 
 function machine(): string {

@@ -10,16 +10,18 @@
  */
 import type { AlarmDefinition } from '../functions/alarms/definitions';
 import { defaultDashboardName, seriesOf } from '../functions/alarms/definitions';
+import { deliveryChannels, healthAlarmDefinitions } from '../functions/alarms/health';
+import type { AlarmLevel } from '../functions/config/levels';
+import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
 import {
   CHANNEL_DIMENSION,
-  deliveryChannels,
-  healthAlarmDefinitions,
+  LOCATION_DIMENSION,
   NOTIFICATION_METRICS,
+  STANDARD_METRICS,
+  TARGET_DIMENSION,
   WEBHOOK_METRICS_SERVICE,
-} from '../functions/alarms/health';
-import type { AlarmLevel } from '../functions/config/metric';
-import type { MetricConfig, TargetConfig, VigilConfig } from '../functions/config/schema';
-import { LOCATION_DIMENSION, STANDARD_METRICS, TARGET_DIMENSION } from '../functions/metrics/datums';
+} from '../functions/metrics/datums';
+import { isPublished } from '../functions/metrics/selection';
 import { publishedMetrics } from '../functions/rules/metrics';
 import { alarmLogicalId } from './alarms';
 import { type CfnResource, getAtt, type Json, joined, REGION } from './cfn';
@@ -218,9 +220,12 @@ function paginate(config: VigilConfig, options: DashboardOptions): Page[] {
   const groups: Group[] = [];
   for (const target of config.targets) {
     const alarms = alarmCount(config, target);
+    const row = rowOf(config, target);
+    // Nothing published and no alarm (publish.metrics none, alarms.mode self): no row, not an empty header.
+    if (row.length === 0 && alarms === 0) continue;
     const widgetRoom = DASHBOARD_MAX_WIDGETS - 1 - Math.ceil(alarms / ALARM_WIDGET_MAX_ALARMS);
     let group: Group = { target: target.name, widgets: [], metrics: 0, alarms };
-    for (const widget of rowOf(config, target)) {
+    for (const widget of row) {
       if (
         group.widgets.length > 0 &&
         (group.metrics + widget.metrics > DASHBOARD_MAX_METRICS || group.widgets.length + 1 > widgetRoom)
@@ -265,6 +270,8 @@ function paginate(config: VigilConfig, options: DashboardOptions): Page[] {
 
 /** How many alarms alarmDefinitions makes for a target (kept in step with it by a test). */
 export function alarmCount(config: VigilConfig, target: TargetConfig): number {
+  // Self-evaluated alarms are no CloudWatch alarms: nothing to show in an alarm widget.
+  if (config.alarms.mode === 'self') return 0;
   const levels = publishedMetrics(target).reduce(
     (sum, metric) =>
       sum + Object.values(metric.thresholds ?? {}).filter((level) => level !== undefined).length,
@@ -397,10 +404,13 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
       properties: { title, view: 'timeSeries', region: REGION_TOKEN, period, ...properties },
     });
   const locations = config.probe.locations;
-  const row: RowWidget[] = locations
+  // Only what reaches CloudWatch (publish.metrics): a widget of a metric nobody publishes would stay empty.
+  const published = (metric: string) => isPublished(config.publish, metric);
+  const phases = PHASES.filter(([metric]) => published(metric));
+  const standard: (RowWidget | false)[] = locations
     ? locationWidgets(ns, target.name, locations, metricWidget)
     : [
-        {
+        published(STANDARD_METRICS.success) && {
           metrics: 2,
           build: metricWidget(`${target.name}: success rate (%)`, {
             stacked: false,
@@ -411,21 +421,23 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
             yAxis: { left: { min: 0, max: 100, showUnits: false } },
           }),
         },
-        {
-          metrics: PHASES.length,
+        phases.length > 0 && {
+          metrics: phases.length,
           build: metricWidget(`${target.name}: duration by phase (ms)`, {
             stacked: true,
             stat: 'Average',
-            metrics: PHASES.map(([metric, label]) => [ns, metric, ...dims, { label }]),
+            metrics: phases.map(([metric, label]) => [ns, metric, ...dims, { label }]),
             yAxis: { left: { min: 0, showUnits: false } },
           }),
         },
       ];
+  const row = standard.filter((widget): widget is RowWidget => widget !== false);
   const maxSeries = Math.min(
     ('maxSeries' in target ? target.maxSeries : undefined) ?? config.probe.maxSeries,
     WIDGET_MAX_METRICS,
   );
   for (const metric of publishedMetrics(target)) {
+    if (!published(metric.name)) continue;
     const stat = widgetStatistic(metric);
     const series = seriesOf(target, metric);
     const entry =

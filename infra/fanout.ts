@@ -5,8 +5,8 @@
  * no cost). Sizing, and why SQS rather than Step Functions or async Invoke: README "Fan-out".
  */
 import type { VigilConfig } from '../functions/config/schema';
-import { probeTimeoutSeconds } from '../functions/probing/cycle';
 import { planShards } from '../functions/probing/fanout/shards';
+import { probeTimeoutSeconds } from '../functions/probing/timing';
 import { type CfnResource, getAtt, ref } from './cfn';
 import { PROBE_FUNCTION_ID } from './iam';
 

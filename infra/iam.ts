@@ -7,7 +7,8 @@
 import type { VigilConfig } from '../functions/config/schema';
 import { PLACEHOLDER_RE, referencedSsmParameters } from '../functions/config/secrets';
 import { STATE_PREFIX } from '../functions/probing/state';
-import { ACCOUNT_ID, arn, type CfnResource, getAtt, type Json, join, REGION } from './cfn';
+import { ALERTS_TOPIC_ID } from './alarms';
+import { ACCOUNT_ID, arn, type CfnResource, getAtt, type Json, join, REGION, ref } from './cfn';
 import { fanoutStatements } from './fanout';
 
 // Logical IDs osls gives the functions and their log groups (naming.getLambdaLogicalId / getLogGroupLogicalId).
@@ -150,7 +151,16 @@ export function probeRole(config: VigilConfig): CfnResource {
     },
     ...fanoutStatements(config),
     ...ssmStatements(config),
+    ...(config.alarms.mode === 'self' ? selfAlarmStatements() : []),
   ]);
+}
+
+/** alarms.mode self: the probe keeps alarm state in the alert state table and publishes changes to the alerts topic. */
+function selfAlarmStatements(): Statement[] {
+  return [
+    stateStatement(),
+    { Sid: 'PublishAlarmChanges', Effect: 'Allow', Action: 'sns:Publish', Resource: ref(ALERTS_TOPIC_ID) },
+  ];
 }
 
 function stateStatement(): Statement {

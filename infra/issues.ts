@@ -7,6 +7,7 @@ import { alarmIssues } from '../functions/alarms/definitions';
 import type { ConfigIssue } from '../functions/config/load';
 import type { VigilConfig } from '../functions/config/schema';
 import { PLACEHOLDER_RE } from '../functions/config/secrets';
+import { selectionIssues } from '../functions/metrics/selection';
 import { isBlockedAddress } from '../functions/probing/netguard';
 import { CLOUDFORMATION_MAX_RESOURCES, CLOUDFORMATION_TEMPLATE_MAX_BYTES } from './cfn';
 import { allDefinitions, type InfraOptions, resources } from './resources';
@@ -34,6 +35,7 @@ export function infraIssues(config: VigilConfig, options: InfraOptions): ConfigI
     return issues;
   }
   issues.push(...alarmIssues(allDefinitions(config, options)));
+  issues.push(...selectionIssues(config));
   const home = config.probe.locations?.[0];
   if (home !== undefined && options.region !== home) {
     issues.push({

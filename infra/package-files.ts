@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PACKAGED_CONFIG_FILE } from '../functions/config/runtime';
 import type { VigilConfig } from '../functions/config/schema';
 
 /** Under the service directory, git-ignored. */
@@ -37,8 +38,16 @@ interface StagedConfig {
   patterns: string[];
 }
 
-/** Copies `files` (the config first) under the service directory, where osls can zip them. */
-export function stageConfigFiles(serviceDir: string, files: readonly string[]): StagedConfig {
+/**
+ * Copies `files` (the config first) under the service directory, where osls can zip them. `packaged`: the validated
+ * config as the functions read it (config/runtime.ts), written beside them as PACKAGED_CONFIG_FILE, which
+ * VIGIL_CONFIG then names; the copies stay for what the config references (and for a person reading the zip).
+ */
+export function stageConfigFiles(
+  serviceDir: string,
+  files: readonly string[],
+  packaged?: string,
+): StagedConfig {
   const [config, ...rest] = files;
   if (config === undefined) throw new Error('nothing to package: no config file');
   const base = dirname(config);
@@ -50,6 +59,8 @@ export function stageConfigFiles(serviceDir: string, files: readonly string[]): 
       );
     return { file, inside: file === config ? basename(config) : inside, bytes: readFileSync(file) };
   });
+  if (packaged !== undefined)
+    entries.push({ file: PACKAGED_CONFIG_FILE, inside: PACKAGED_CONFIG_FILE, bytes: Buffer.from(packaged) });
   const hash = createHash('sha256');
   for (const entry of entries) hash.update(entry.inside).update('\0').update(entry.bytes).update('\0');
   const id = hash.digest('hex').slice(0, HASH_CHARS);
@@ -66,7 +77,7 @@ export function stageConfigFiles(serviceDir: string, files: readonly string[]): 
   pruneStale(root, id);
   const relativeDir = `${PACKAGE_STAGING_DIR}/${id}`;
   const patterns = entries.map((entry) => `${relativeDir}/${entry.inside.split(sep).join('/')}`);
-  return { configPath: patterns[0]!, patterns };
+  return { configPath: packaged === undefined ? patterns[0]! : patterns.at(-1)!, patterns };
 }
 
 function pruneStale(root: string, keep: string): void {

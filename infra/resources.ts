@@ -12,11 +12,11 @@ import {
 } from '../functions/alarms/definitions';
 import { deploymentNames, healthAlarmDefinitions } from '../functions/alarms/health';
 import type { VigilConfig } from '../functions/config/schema';
-import { probeTimeoutSeconds } from '../functions/probing/cycle';
 import { STATE_PREFIX } from '../functions/probing/state';
+import { probeTimeoutSeconds } from '../functions/probing/timing';
 import { ALERT_STATE_TABLE_KEYS, ALERT_STATE_TTL_ATTRIBUTE } from '../functions/state/dynamodb';
 import { ALERTS_TOPIC_ID, alarmLogicalId, alarmResource, META_TOPIC_ID } from './alarms';
-import { arn, type CfnOutput, type CfnResource, getAtt, join, ref, type Template } from './cfn';
+import { arn, type CfnOutput, type CfnResource, getAtt, type Json, join, ref, type Template } from './cfn';
 import { dashboardResources, planDashboards } from './dashboard';
 import { fanoutResources, shardQueueUrl } from './fanout';
 import {
@@ -135,6 +135,8 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
   const prefix = `${service}-${options.stage}`;
   const names = deploymentNames(options);
   const definitions = definitionsFor(config, options);
+  // alarms.mode self: the probe evaluates the per-target alarms itself (functions/alarms/self/); none in CloudWatch.
+  const alarmed = config.alarms.mode === 'self' ? [] : definitions;
   const health = healthAlarmDefinitions(config, options);
   const Resources: Record<string, CfnResource> = {
     ...alarmTopic(
@@ -173,10 +175,10 @@ export function resources(config: VigilConfig, options: InfraOptions): Template 
     [SWEEP_SCHEDULER_ROLE_ID]: sweepSchedulerRole(),
     ...fanoutResources(config, names.shardQueue),
   };
-  for (const definition of [...definitions, ...health])
+  for (const definition of [...alarmed, ...health])
     Resources[alarmLogicalId(definition)] = alarmResource(definition);
   if (config.dashboard.enabled && config.targets.length > 0) {
-    Object.assign(Resources, dashboardResources(config, definitions, options));
+    Object.assign(Resources, dashboardResources(config, alarmed, options));
   }
   if (config.alarms.accountAlarms) Object.assign(Resources, accountAlarmsRule(prefix));
 
@@ -311,13 +313,20 @@ export function probeSettings(config: VigilConfig) {
     probeSchedulerRoleArn: getAtt(PROBE_SCHEDULER_ROLE_ID, 'Arn'),
     stateBucket: ref(STATE_BUCKET_ID),
     shardQueueUrl: shardQueueUrl(config),
+    // Set by deploymentSettings in alarms.mode self (home region only: self mode refuses probe.locations).
+    selfAlarmsTopicArn: '' as Json,
+    selfAlarmsTable: '',
   };
 }
 
 /** Plain values serverless.yml reads besides the resources. */
 export function deploymentSettings(config: VigilConfig, options: InfraOptions) {
+  const self = config.alarms.mode === 'self';
   return {
     ...probeSettings(config),
+    ...(self
+      ? { selfAlarmsTopicArn: ref(ALERTS_TOPIC_ID), selfAlarmsTable: alertStateTableName(options) }
+      : {}),
     webhookRole: WEBHOOK_ROLE_ID,
     metaRole: META_ROLE_ID,
     alertsTopicArn: ref(ALERTS_TOPIC_ID),

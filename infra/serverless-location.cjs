@@ -2,9 +2,10 @@
 // as infra/serverless.cjs gives serverless.yml, for a probe location's stack (infra/location.ts). Refuses a
 // region that is not one of probe.locations, and the home region (serverless.yml deploys that one).
 require('tsx/cjs/api').register();
-const { join } = require('node:path');
+const { basename, join } = require('node:path');
 const { loadConfig, configPath, formatIssue } = require('../functions/config/load.ts');
 const { configFiles, stageConfigFiles } = require('./package-files.ts');
+const { packagedConfigText } = require('../functions/config/runtime.ts');
 const { locationIssues, locationResources, locationSettings } = require('./location.ts');
 
 module.exports = async ({ resolveVariable }) => {
@@ -21,7 +22,11 @@ module.exports = async ({ resolveVariable }) => {
       `${file} cannot be deployed to ${options.region}:\n${issues.map((issue) => `  - ${formatIssue(issue)}`).join('\n')}`,
     );
   }
-  const staged = stageConfigFiles(join(__dirname, '..'), configFiles(file, config));
+  const staged = stageConfigFiles(
+    join(__dirname, '..'),
+    configFiles(file, config),
+    packagedConfigText(config, basename(file)),
+  );
   return {
     ...locationSettings(config),
     configPath: staged.configPath,

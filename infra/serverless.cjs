@@ -3,10 +3,11 @@
 // and the exact config files the functions are packaged with. Runs under osls (plain Node), so it loads the
 // TypeScript sources through tsx.
 require('tsx/cjs/api').register();
-const { join } = require('node:path');
+const { basename, join } = require('node:path');
 const { loadConfig, configPath, formatIssue } = require('../functions/config/load.ts');
 const { deployWarnings, infraIssues } = require('./issues.ts');
 const { configFiles, stageConfigFiles } = require('./package-files.ts');
+const { packagedConfigText } = require('../functions/config/runtime.ts');
 const { deploymentSettings, resources } = require('./resources.ts');
 
 module.exports = async ({ resolveVariable }) => {
@@ -26,7 +27,11 @@ module.exports = async ({ resolveVariable }) => {
   for (const warning of deployWarnings(config))
     process.stderr.write(`warning: ${file}: ${formatIssue(warning)}\n`);
   // The functions read the very file the alarms were built from (and what it references), not ./vigil.yml.
-  const staged = stageConfigFiles(join(__dirname, '..'), configFiles(file, config));
+  const staged = stageConfigFiles(
+    join(__dirname, '..'),
+    configFiles(file, config),
+    packagedConfigText(config, basename(file)),
+  );
   return {
     ...deploymentSettings(config, options),
     configPath: staged.configPath,

@@ -22,14 +22,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Severity } from '../alerts/types';
-import { ALARM_LEVELS, type TREAT_MISSING } from '../config/metric';
+import { ALARM_LEVELS, type TREAT_MISSING } from '../config/levels';
 import type { MetricConfig, TargetConfig, VigilConfig } from '../config/schema';
 import { STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
 import { kindOf } from '../probing/kinds';
 import type { AlarmSeries } from '../probing/kinds/types';
 import { parsePromql, resultHasLabels } from '../promql';
-import { forPeriods } from '../rules/translate';
+import { forPeriods } from '../rules/for-periods';
 import { quorumMath, quorumOf } from './quorum';
 import { type CloudWatchComparison, COMPARISONS, type ParsedComparison, parseComparison } from './threshold';
 

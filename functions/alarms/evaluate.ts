@@ -287,26 +287,62 @@ interface Tracked {
 }
 
 /**
+ * One alarm as the evaluator tracks it, in plain data: what a self-evaluating probe keeps between rounds
+ * (alarms/self/) so the next round's evaluator picks up exactly where this one stopped.
+ */
+export interface TrackedAlarm {
+  state: AlarmState;
+  /** Period start (epoch ms) → the samples in it, for a plain alarm. */
+  periods: [number, number[]][];
+  /** A metric-math alarm's samples, per query id. */
+  queries: Record<string, [number, number[]][]>;
+  warmUp: Tracked['warmUp'];
+}
+
+/**
  * Feeds samples to the alarms that watch them and reports state changes at each evaluation, as CloudWatch would
  * (new alarms start in INSUFFICIENT_DATA). Keeps only the periods an evaluation can still look at.
  */
 export class AlarmEvaluator {
   private readonly tracked = new Map<string, Tracked>();
 
-  /** `createdAt`: when the alarms "were created" (warm-up starts); default: the first evaluation. */
+  /**
+   * `createdAt`: when the alarms "were created" (warm-up starts); default: the first evaluation. `restore`: alarms
+   * as an earlier evaluator's `snapshot` left them (by name); the others start new.
+   */
   constructor(
     definitions: readonly AlarmDefinition[],
-    private readonly options: { initialState?: AlarmState; createdAt?: Date | number } = {},
+    private readonly options: {
+      initialState?: AlarmState;
+      createdAt?: Date | number;
+      restore?: ReadonlyMap<string, TrackedAlarm>;
+    } = {},
   ) {
     for (const definition of definitions) {
+      const saved = options.restore?.get(definition.name);
+      const queries = new Map((definition.math?.queries ?? []).map((query) => [query.id, new Map()]));
+      for (const [id, periods] of Object.entries(saved?.queries ?? {}))
+        if (queries.has(id)) queries.set(id, new Map(periods));
       this.tracked.set(definition.name, {
         definition,
-        periods: new Map(),
-        queries: new Map((definition.math?.queries ?? []).map((query) => [query.id, new Map()])),
-        state: options.initialState ?? 'INSUFFICIENT_DATA',
-        warmUp: definition.warmUpMinutes === undefined ? 'over' : 'pending',
+        periods: new Map(saved?.periods ?? []),
+        queries,
+        state: saved?.state ?? options.initialState ?? 'INSUFFICIENT_DATA',
+        warmUp: saved?.warmUp ?? (definition.warmUpMinutes === undefined ? 'over' : 'pending'),
       });
     }
+  }
+
+  /** One alarm's tracked state as plain data (for `restore`), or undefined for an unknown name. */
+  snapshot(alarm: string): TrackedAlarm | undefined {
+    const entry = this.tracked.get(alarm);
+    if (!entry) return undefined;
+    return {
+      state: entry.state,
+      periods: [...entry.periods],
+      queries: Object.fromEntries([...entry.queries].map(([id, periods]) => [id, [...periods]])),
+      warmUp: entry.warmUp,
+    };
   }
 
   private createdAt: number | undefined;

@@ -19,7 +19,13 @@
 import type { Severity } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { formatDuration } from '../config/units';
-import { HEARTBEAT, LOCATION_DIMENSION } from '../metrics/datums';
+import {
+  CHANNEL_DIMENSION,
+  HEARTBEAT,
+  LOCATION_DIMENSION,
+  NOTIFICATION_METRICS,
+  WEBHOOK_METRICS_SERVICE,
+} from '../metrics/datums';
 import type { MetricUnit } from '../metrics/units';
 import { planShards } from '../probing/fanout/shards';
 import {
@@ -36,11 +42,6 @@ import {
 } from './definitions';
 import { COMPARISONS, type ParsedComparison } from './threshold';
 
-/** The Powertools `service` the webhook's metrics carry (a default dimension of every metric it emits). */
-export const WEBHOOK_METRICS_SERVICE = 'vigil-webhook';
-/** The webhook's per-channel delivery counters (dimensions: service, Channel). */
-export const NOTIFICATION_METRICS = { sent: 'NotificationsSent', failed: 'NotificationsFailed' } as const;
-export const CHANNEL_DIMENSION = 'Channel';
 /** "Probe shards missing": fewer shards than planned in 2 of the last 3 periods (one late shard is not news). */
 const SHARDS_MISSING_DATAPOINTS = 2;
 const SHARDS_MISSING_PERIODS = 3;

@@ -17,9 +17,8 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { type ReadRuleFile, readRuleFileFromDisk, resolveRuleFiles } from './rules';
+import { DEFAULT_CONFIG_FILE } from './runtime';
 import { configSchema, type VigilConfig } from './schema';
-
-export const DEFAULT_CONFIG_FILE = 'vigil.yml';
 
 export interface ConfigIssue {
   /** e.g. targets[2].metrics[0].path; empty for the whole document. */

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { parseComparison } from '../alarms/threshold';
 import { METRIC_UNITS } from '../metrics/units';
-
-export const TREAT_MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'] as const;
+import { TREAT_MISSING } from './levels';
 
 const comparisonText = z.string().superRefine((text, ctx) => {
   const parsed = parseComparison(text);
@@ -32,9 +31,6 @@ const thresholdLevel = z
       ctx.addIssue({ code: 'custom', message: `for (${datapoints}) must not exceed of (${periods})` });
     }
   });
-
-export const ALARM_LEVELS = ['warning', 'critical', 'emergency'] as const;
-export type AlarmLevel = (typeof ALARM_LEVELS)[number];
 
 const thresholdsSchema = z.strictObject({
   warning: thresholdLevel.optional(),

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseRuleFile } from '../rules/file';
 import { translateRules } from '../rules/translate';
 import type { RuleSet } from '../rules/types';
-import { ALARM_LEVELS, type AlarmLevel } from './metric';
+import { ALARM_LEVELS, type AlarmLevel } from './levels';
 
 /** How rule files are read: from disk, relative to the config file (tests inject their own). */
 export type ReadRuleFile = (path: string) => string;

@@ -19,11 +19,13 @@ import {
   transportOf,
 } from '../probing/kinds';
 import type { KindMetric, KindMetricInput } from '../probing/kinds/types';
+import { DNS_RCODES } from '../probing/transports/dns-rcodes';
 import { dnsUrlProblem } from '../probing/transports/dns-url';
 import type { TransportName } from '../probing/transports/names';
 import { matchValueError } from '../routing/routes';
 import { maintenanceMatchProblem, matcherLineSchema, timeIntervalSchema } from '../state/maintenance';
-import { METRIC_BASE_FIELDS, TREAT_MISSING } from './metric';
+import { TREAT_MISSING } from './levels';
+import { METRIC_BASE_FIELDS } from './metric';
 import { PLACEHOLDER_RE, placeholderError } from './secrets';
 import { formatDuration, parseDuration, parseSize } from './units';
 
@@ -225,21 +227,6 @@ const TCP_TARGET_FIELDS = {
     .default({}),
 };
 
-/** DNS response codes by name (RFC 1035, 2136, 6895); `expect.rcode` takes these. */
-export const DNS_RCODES = [
-  'NOERROR',
-  'FORMERR',
-  'SERVFAIL',
-  'NXDOMAIN',
-  'NOTIMP',
-  'REFUSED',
-  'YXDOMAIN',
-  'YXRRSET',
-  'NXRRSET',
-  'NOTAUTH',
-  'NOTZONE',
-] as const;
-
 /** `dns://resolver[:port]/name?type=A`: one query over UDP to that resolver. */
 const DNS_TARGET_FIELDS = {
   ...COMMON_TARGET_FIELDS,
@@ -287,7 +274,7 @@ const TRANSPORT_URL_CHECKS: Record<string, (url: URL) => string | undefined> = {
 /** A target without `type:` is a plain HTTP check. */
 const DEFAULT_PROBE_TYPE = 'http' satisfies ProbeType;
 
-const fieldsOf = (type: ProbeType): z.ZodRawShape => PROBE_KINDS[type].metricFields ?? {};
+const fieldsOf = (type: ProbeType): z.ZodRawShape => PROBE_KINDS[type].metricFields?.(z) ?? {};
 const metricKinds = PROBE_TYPES.filter((type) => PROBE_KINDS[type].metricFields !== undefined);
 /** "json (path) or prometheus (query)": the kinds with body metrics and the fields each adds. */
 const metricKindsText = metricKinds
@@ -309,7 +296,7 @@ function unknownMetricKeysMessage(type: ProbeType, keys: readonly string[]): str
 }
 
 function metricSchemaOf(type: ProbeType) {
-  const fields = PROBE_KINDS[type].metricFields;
+  const fields = PROBE_KINDS[type].metricFields?.(z);
   if (fields === undefined) {
     return z.never({ error: `${type} targets have no body metrics: use type ${metricKindsText}` });
   }
@@ -350,9 +337,12 @@ function checkTarget(type: ProbeType, value: unknown, ctx: z.RefinementCtx): voi
   });
 }
 
-/** A kind's target keys: its transport's, and the kind's own (prometheus: `rules`, `job`). */
+/** A kind's own target keys (prometheus: `rules`, `job`), built with this zod (probing/kinds/types.ts). */
+const kindTargetFieldsOf = (type: ProbeType): z.ZodRawShape => PROBE_KINDS[type].targetFields?.(z) ?? {};
+
+/** A kind's target keys: its transport's, and the kind's own. */
 function targetFieldsOf(type: ProbeType): z.ZodRawShape {
-  return { ...TRANSPORT_TARGET_FIELDS[transportOf({ type })], ...(PROBE_KINDS[type].targetFields ?? {}) };
+  return { ...TRANSPORT_TARGET_FIELDS[transportOf({ type })], ...kindTargetFieldsOf(type) };
 }
 
 /**
@@ -378,7 +368,7 @@ function targetSchemaOf(type: ProbeType) {
         ...TRANSPORT_TARGET_FIELDS[transportOf({ type })],
         type: type === DEFAULT_PROBE_TYPE ? literal.default(type) : literal,
         metrics: z.array(metricSchemaOf(type)).default([]),
-        ...(PROBE_KINDS[type].targetFields ?? {}),
+        ...kindTargetFieldsOf(type),
       },
       {
         error: (issue) =>
@@ -388,13 +378,22 @@ function targetSchemaOf(type: ProbeType) {
     .superRefine((value, ctx) => checkTarget(type, value, ctx), { when: () => true });
 }
 
+/** A kind's own target keys, typed; nothing for a kind without any (zod types {} as Record<string, never>). */
+type KindTargetFields<
+  T extends ProbeType,
+  Io extends 'input' | 'output',
+> = keyof TargetFieldsOf<T> extends never
+  ? unknown
+  : Io extends 'input'
+    ? z.input<z.ZodObject<TargetFieldsOf<T>>>
+    : z.output<z.ZodObject<TargetFieldsOf<T>>>;
 type TargetOf<T extends ProbeType> = z.output<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   type: T;
   metrics: KindMetric<MetricFieldsOf<T>>[];
-} & z.output<z.ZodObject<TargetFieldsOf<T>>>;
+} & KindTargetFields<T, 'output'>;
 type TargetInputOf<T extends ProbeType> = z.input<z.ZodObject<TransportFields[TransportOf<T>]>> & {
   metrics?: KindMetricInput<MetricFieldsOf<T>>[];
-} & z.input<z.ZodObject<TargetFieldsOf<T>>> &
+} & KindTargetFields<T, 'input'> &
   (T extends typeof DEFAULT_PROBE_TYPE ? { type?: T } : { type: T });
 /** One target, validated: a union discriminated by `type` over every kind in the registry. */
 export type TargetConfig = { [T in ProbeType]: TargetOf<T> }[ProbeType];
@@ -493,7 +492,14 @@ const DOWN_ALARM_DEFAULTS = {
   missing: 'ignore',
 } as const;
 
+/**
+ * Who evaluates the per-target alarms (README "Self-evaluated alarms"): CloudWatch, as alarms in the template, or
+ * the probe itself, with the same semantics (alarms/evaluate.ts), its state in the alert store.
+ */
+export const ALARM_MODES = ['cloudwatch', 'self'] as const;
+
 const alarmsSchema = z.strictObject({
+  mode: z.enum(ALARM_MODES).default('cloudwatch'),
   down: downAlarmSchema.default(DOWN_ALARM_DEFAULTS),
   /** A runbook URL carried in every alarm's description (the webhook links it). */
   runbook: z.url({ protocol: /^https?$/ }).optional(),
@@ -583,6 +589,22 @@ const alertsSchema = z.strictObject({
   meta: z.array(z.string()).min(1).optional(),
 });
 
+// --- What reaches CloudWatch (functions/metrics/selection.ts); README "Self-evaluated alarms". ---
+
+const PUBLISH_VIA = ['cloudwatch', 'emf'] as const;
+const publishOptions = z.strictObject({
+  /** cloudwatch: PutMetricData (EMF to stdout as fallback); emf: EMF only. */
+  via: z.enum(PUBLISH_VIA).default('cloudwatch'),
+  /** Which per-target metrics are published: all, none, or these names (the heartbeat always is). */
+  metrics: z.union([z.enum(['all', 'none']), z.array(z.string().min(1)).min(1)]).default('all'),
+  /** Per round and location: how many targets were up and down (two metrics in all). */
+  aggregates: z.boolean().default(false),
+});
+/** `publish: emf` is short for `publish: { via: emf }`. */
+const publishSchema = z
+  .union([z.enum(PUBLISH_VIA).transform((via) => publishOptions.parse({ via })), publishOptions])
+  .prefault('cloudwatch');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -591,8 +613,7 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9 ._/#:-]{1,255}$/, 'use 1-255 characters: letters, digits, space . _ / # : -')
       .refine((ns) => !ns.startsWith('AWS/'), 'namespaces starting with AWS/ are reserved by AWS')
       .default(DEFAULTS.namespace),
-    /** cloudwatch: PutMetricData (EMF to stdout as fallback); emf: EMF only. */
-    publish: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
+    publish: publishSchema,
     probe: z
       .strictObject({
         timeout: duration('timeout', DURATION_BOUNDS.timeout).default(DEFAULTS.timeoutMs),
@@ -638,7 +659,7 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     alerts: alertsSchema.prefault({}),
     maintenance: z.array(maintenanceSchema).default([]),
-    alarms: alarmsSchema.default({ down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
+    alarms: alarmsSchema.default({ mode: 'cloudwatch', down: DOWN_ALARM_DEFAULTS, accountAlarms: false }),
     dashboard: dashboardSchema.default({ enabled: true }),
     logs: logsSchema.default({ retentionDays: 30 }),
   })
@@ -694,7 +715,9 @@ export const configSchema = z
           });
         else windows.set(name, index);
       });
-      if (config.publish === 'emf' && asArray(asRecord(config.probe).locations).length > 0) {
+      const publish = config.publish;
+      const via = typeof publish === 'string' ? publish : asRecord(publish).via;
+      if (via === 'emf' && asArray(asRecord(config.probe).locations).length > 0) {
         ctx.addIssue({
           code: 'custom',
           path: ['publish'],
@@ -712,6 +735,7 @@ export type MetricConfig = TargetConfig['metrics'][number];
 export type ThresholdsConfig = NonNullable<MetricConfig['thresholds']>;
 export type RouteConfig = VigilConfig['routes'][number];
 export type AlertsConfig = VigilConfig['alerts'];
+export type PublishConfig = VigilConfig['publish'];
 
 /** JSON Schema of vigil.yml for editor completion (yaml-language-server, VS Code). */
 export function configJsonSchema(): unknown {

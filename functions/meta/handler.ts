@@ -7,7 +7,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { configPath, loadConfig } from '../config/load';
+import { readRuntimeConfig } from '../config/runtime';
 import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
 import { createLogger } from '../logging/logger';
@@ -32,7 +32,7 @@ let config: VigilConfig | undefined;
 let state: AlertStateStore | undefined;
 
 export async function metaHandler(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) {
-  config ??= metaDispatchConfig(loadConfig(configPath()));
+  config ??= metaDispatchConfig(readRuntimeConfig());
   state ??= alertStateStoreFromEnv();
   const deps = productionDispatchDeps({
     deadline: deadlineIn(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),

@@ -62,6 +62,15 @@ export const HEARTBEAT = { metric: 'ProbeHeartbeat', dimension: 'Probe' } as con
  */
 export const LOCATION_DIMENSION = 'Location';
 
+/**
+ * The webhook's metrics (EMF through Powertools): its `service`, a default dimension of every metric it emits, and
+ * the per-channel delivery counters (dimensions: service, Channel). Here, not with the alarms on them (alarms/
+ * health.ts), so the webhook's bundle does not pull the alarm definitions in.
+ */
+export const WEBHOOK_METRICS_SERVICE = 'vigil-webhook';
+export const NOTIFICATION_METRICS = { sent: 'NotificationsSent', failed: 'NotificationsFailed' } as const;
+export const CHANNEL_DIMENSION = 'Channel';
+
 /** The round's heartbeat datum (one per shard), timestamped like the round's other datums. */
 export function heartbeatDatum(probe: string, at: Date, location?: string): Datum {
   return {

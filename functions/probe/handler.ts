@@ -11,7 +11,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { configPath, loadConfig } from '../config/load';
+import { type SelfEvaluator, selfEvaluatorFromEnv } from '../alarms/self/round';
+import { readRuntimeConfig } from '../config/runtime';
 import type { VigilConfig } from '../config/schema';
 import { createLogger } from '../logging/logger';
 import { cloudWatchPublisher, summarize } from '../probing/cycle';
@@ -31,6 +32,8 @@ const DEADLINE_MARGIN_MS = 1_000;
 const LAMBDA_TMP_STATE_DIR = '/tmp/vigil';
 
 let config: VigilConfig | undefined;
+/** `alarms.mode: self`: built once per container, like the config. */
+let selfAlarms: SelfEvaluator | undefined;
 
 type ProbeContext = Pick<Context, 'getRemainingTimeInMillis' | 'functionName' | 'awsRequestId'>;
 
@@ -52,10 +55,11 @@ function locationOf(loaded: VigilConfig): string | undefined {
 }
 
 export async function probeHandler(event: unknown, context: ProbeContext) {
-  config ??= loadConfig(configPath());
+  config ??= readRuntimeConfig();
   const loaded = config;
   const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
   const location = locationOf(loaded);
+  if (loaded.alarms.mode === 'self') selfAlarms ??= selfEvaluatorFromEnv(loaded, process.env);
   // Every location publishes to the home region's CloudWatch, where the alarms are.
   const home = loaded.probe.locations?.[0];
   const stateDir = process.env.VIGIL_STATE_DIR ?? LAMBDA_TMP_STATE_DIR;
@@ -71,6 +75,7 @@ export async function probeHandler(event: unknown, context: ProbeContext) {
       // The heartbeat the "probe stalled" alarm watches, under this function's own name (one per stage).
       heartbeat: { probe: context.functionName },
       ...(location === undefined ? {} : { location }),
+      ...(selfAlarms ? { alarms: selfAlarms } : {}),
     });
 
   if (isSqsEvent(event)) {
@@ -130,6 +135,13 @@ function report(outcome: ShardOutcome) {
   }
   if (publish && publish.failed.length > 0)
     logger.error('datums could not be published', { failed: publish.failed });
+  const alarms = summary.alarms;
+  if (alarms && 'error' in alarms)
+    logger.error('alarms not evaluated this round: the next round catches up', { error: alarms.error });
+  else if (alarms && alarms.failed.length > 0)
+    logger.error('alarm state changes not published: they wait for the next round', {
+      failed: alarms.failed,
+    });
   logger.info('probe round done', { round: outcome.round, shard: outcome.shard, summary });
   return { status: outcome.status, round: outcome.round, shard: outcome.shard, ...summary };
 }

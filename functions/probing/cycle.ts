@@ -3,11 +3,14 @@
  * three can never drift apart. The publisher is injected: CloudWatch in AWS, a local store under `vigil dev`.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SelfReport } from '../alarms/self/round';
 import type { VigilConfig } from '../config/schema';
 import { type Datum, datumsFromResults, heartbeatDatum } from '../metrics/datums';
 import { type PublishReport, publishDatums } from '../metrics/publish';
+import { selectDatums } from '../metrics/selection';
 import { type RoundOptions, type RoundReport, runRound } from './run';
 import type { StateStore } from './state/types';
+import { PUBLISH_RESERVE_MS } from './timing';
 
 export type Publisher = (
   namespace: string,
@@ -29,6 +32,8 @@ export interface CycleOptions extends Omit<RoundOptions, 'state'> {
   state?: StateStore;
   /** The state shard these targets belong to (fanout/shards.ts); absent: the whole round is one shard. */
   shard?: string;
+  /** `alarms.mode: self`: evaluates the alarms over every datum of the round, beside publishing (alarms/self/). */
+  evaluate?: (datums: readonly Datum[]) => Promise<SelfReport>;
 }
 
 export interface CycleSummary {
@@ -37,21 +42,8 @@ export interface CycleSummary {
   /** Datums that could not be sent at all (non-finite values, too many dimensions...), with why. */
   dropped: { metric: string; target: string; why: string }[];
   publish?: PublishReport;
-}
-
-/** Time kept back from probing so publishing (and its retries) still fits before the Lambda deadline. */
-export const PUBLISH_RESERVE_MS = 3_000;
-/** Lambda's maximum timeout. */
-const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-/** The probe must finish before the next scheduled round starts; leave this much slack. */
-const PROBE_TIMEOUT_SLACK_SECONDS = 5;
-
-/** The probe Lambda's timeout for a schedule (55 s at 1m): what serverless.yml sets, and the CLI's default bound. */
-export function probeTimeoutSeconds(scheduleMs: number): number {
-  return Math.min(
-    LAMBDA_MAX_TIMEOUT_SECONDS,
-    Math.max(1, Math.floor(scheduleMs / 1000) - PROBE_TIMEOUT_SLACK_SECONDS),
-  );
+  /** What the self-evaluated alarms did, or why they could not run (their state waits for the next round). */
+  alarms?: SelfReport | { error: string };
 }
 
 /**
@@ -64,9 +56,10 @@ export function cloudWatchPublisher(
 ): Publisher {
   // A location publishes into the home region's CloudWatch (probe.locations[0]), where the alarms are.
   const client = options.region === undefined ? undefined : new CloudWatchClient({ region: options.region });
+  // CloudWatch gets what publish.metrics selects (the local store of `vigil dev` keeps everything: its alarms read it).
   return (namespace, datums, signal) =>
-    publishDatums(namespace, datums, {
-      mode: config.publish,
+    publishDatums(namespace, selectDatums(config.publish, datums), {
+      mode: config.publish.via,
       ...(client ? { client } : {}),
       ...(signal ? { signal } : {}),
       ...(options.writeLine ? { writeLine: options.writeLine } : {}),
@@ -77,7 +70,7 @@ export async function probeAndPublish(
   config: VigilConfig,
   options: CycleOptions = {},
 ): Promise<CycleSummary> {
-  const { publisher, heartbeat, location, state, shard, ...roundOptions } = options;
+  const { publisher, heartbeat, location, state, shard, evaluate, ...roundOptions } = options;
   const probeDeadline =
     options.deadline !== undefined && publisher ? options.deadline - PUBLISH_RESERVE_MS : options.deadline;
   const round = await runRound(config, {
@@ -87,13 +80,20 @@ export async function probeAndPublish(
   });
   const { datums, dropped } = datumsFromResults(round.results, location === undefined ? {} : { location });
   if (heartbeat) datums.push(heartbeatDatum(heartbeat.probe, heartbeat.at ?? round.startedAt, location));
-  if (!publisher) return { round, datums: datums.length, dropped };
+  // Self-evaluated alarms: a store or topic that fails costs this round's evaluation, never its metrics.
+  const evaluated = evaluate?.(datums).catch((error: unknown) => ({ error: (error as Error).message }));
   const signal =
-    options.deadline === undefined
+    options.deadline === undefined || !publisher
       ? undefined
       : AbortSignal.timeout(Math.max(0, options.deadline - Date.now()));
-  const publish = await publisher(config.namespace, datums, signal);
-  return { round, datums: datums.length, dropped, publish };
+  const [publish, alarms] = await Promise.all([publisher?.(config.namespace, datums, signal), evaluated]);
+  return {
+    round,
+    datums: datums.length,
+    dropped,
+    ...(publish ? { publish } : {}),
+    ...(alarms ? { alarms } : {}),
+  };
 }
 
 /** The compact summary the Lambda returns and logs. */
@@ -130,5 +130,6 @@ export function summarize(summary: CycleSummary) {
     datums: summary.datums,
     dropped: summary.dropped,
     ...(summary.publish ? { publish: summary.publish } : {}),
+    ...(summary.alarms ? { alarms: summary.alarms } : {}),
   };
 }

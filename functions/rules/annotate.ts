@@ -12,8 +12,7 @@
 import type { Alert } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { STANDARD_METRICS } from '../metrics/datums';
-import { targetLabels } from '../probing/kinds/prometheus';
-import { parsePromql, resultLabelNames } from '../promql';
+import { targetLabels } from '../prometheus/target-labels';
 import { expandTemplate } from './template';
 import type { RuleAlarm } from './types';
 
@@ -38,10 +37,8 @@ function findRule(alert: Alert, config: VigilConfig): Found | undefined {
     (candidate) => candidate.alert === rule && candidate.level === alert.severity,
   );
   if (ruleMetric === undefined || alarm === undefined) return undefined;
-  const kept = resultLabelNames(parsePromql(ruleMetric.query));
   const labels: Record<string, string> = {};
-  for (const name of ['job', 'instance'] as const)
-    if (kept === 'any' || kept.has(name)) labels[name] = identity[name];
+  for (const name of ruleMetric.identityLabels) labels[name] = identity[name];
   return { alarm, labels };
 }
 

@@ -8,9 +8,17 @@
  * - a recording rule is evaluated each round, its result selectable by later expressions and `metrics:` queries;
  * - everything else is an error naming the rule and why, never skipped.
  */
-import { ALARM_LEVELS, type AlarmLevel } from '../config/metric';
+import { ALARM_LEVELS, type AlarmLevel } from '../config/levels';
 import type { MetricUnit } from '../metrics/units';
-import { type Expr, formatPromql, PromqlError, parsePromql, selectorsOf, splitComparison } from '../promql';
+import {
+  type Expr,
+  formatPromql,
+  PromqlError,
+  parsePromql,
+  resultLabelNames,
+  selectorsOf,
+  splitComparison,
+} from '../promql';
 import { type GroupNode, type RuleNode, ruleName } from './file';
 import type { RecordingRule, RuleAlarm, RuleMetric, RuleOrigin, RuleSet } from './types';
 
@@ -54,6 +62,12 @@ export interface Translation {
   issues: TranslateIssue[];
 }
 
+/** The target labels every series of `operand` keeps (every series of a target shares them). */
+function identityLabelsOf(operand: Expr): RuleMetric['identityLabels'] {
+  const kept = resultLabelNames(operand);
+  return (['job', 'instance'] as const).filter((name) => kept === 'any' || kept.has(name));
+}
+
 /** CloudWatch metric names as vigil.yml takes them. */
 const METRIC_NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,254}$/;
 
@@ -83,15 +97,6 @@ export function levelOf(
         ? `no severity label: ${defaultLevel} (the default)`
         : `severity "${severity}" is not a vigil level (warning, critical, emergency): ${defaultLevel} (the default)`,
   };
-}
-
-/**
- * Consecutive breaching periods for `for:`: Prometheus fires at the evaluation where `t - activeAt >= for`, with
- * activeAt the first of consecutive active evaluations, so one evaluation a period fires at the
- * (ceil(for / period) + 1)-th: M = N = that, and one non-breaching period resolves (README "Rule files").
- */
-export function forPeriods(forMs: number, periodMs: number): number {
-  return Math.ceil(forMs / periodMs) + 1;
 }
 
 /** The unit the metric of an expression is in (README "Rule files"): rates, durations, sizes, ratios. */
@@ -233,6 +238,7 @@ export function translateRules(sources: readonly Source[], options: TranslateOpt
   interface Pending {
     operand: string;
     unit: MetricUnit;
+    identityLabels: RuleMetric['identityLabels'];
     alert: string;
     group: string;
     alarms: RuleAlarm[];
@@ -356,7 +362,14 @@ export function translateRules(sources: readonly Source[], options: TranslateOpt
         const comparison = { op: split.op, threshold: split.threshold };
         let pending = byOperand.get(operand);
         if (pending === undefined) {
-          pending = { operand, unit: unitOf(split.operand), alert, group: group.name, alarms: [] };
+          pending = {
+            operand,
+            unit: unitOf(split.operand),
+            identityLabels: identityLabelsOf(split.operand),
+            alert,
+            group: group.name,
+            alarms: [],
+          };
           byOperand.set(operand, pending);
         }
         const clash = pending.alarms.find((alarm) => alarm.level === level);
@@ -411,7 +424,13 @@ export function translateRules(sources: readonly Source[], options: TranslateOpt
     }
     taken.add(name);
     names.set(name, pending.alert);
-    out.metrics.push({ name, query: pending.operand, unit: pending.unit, alarms: pending.alarms });
+    out.metrics.push({
+      name,
+      query: pending.operand,
+      unit: pending.unit,
+      identityLabels: pending.identityLabels,
+      alarms: pending.alarms,
+    });
     for (const outcome of out.outcomes) {
       if (outcome.kind === 'metric' && outcome.query === pending.operand) outcome.metric = name;
     }

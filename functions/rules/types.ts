@@ -3,7 +3,7 @@
  * whole config still crosses into the inspection worker by structured clone and the webhook reads the same thing
  * from the packaged config.
  */
-import type { AlarmLevel } from '../config/metric';
+import type { AlarmLevel } from '../config/levels';
 import type { MetricUnit } from '../metrics/units';
 
 /** Where a rule was written: for every message about it, as `promtool check rules` names rules. */
@@ -50,6 +50,11 @@ export interface RuleMetric {
   /** The operand of the rule's comparison, in canonical PromQL (formatPromql). */
   query: string;
   unit: MetricUnit;
+  /**
+   * The target labels (`job`, `instance`) every series of the operand keeps: what its annotations' `$labels` can
+   * know (rules/annotate.ts). Found here from the PromQL, so the webhook parses none.
+   */
+  identityLabels: ('job' | 'instance')[];
   alarms: RuleAlarm[];
 }
 

@@ -14,17 +14,18 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { alarmPeriodSeconds, DEFAULT_SERVICE, parseAlarmMeta } from '../alarms/definitions';
-import {
-  CHANNEL_DIMENSION,
-  deliveryChannels,
-  deploymentNames,
-  NOTIFICATION_METRICS,
-  WEBHOOK_METRICS_SERVICE,
-} from '../alarms/health';
+import { deliveryChannels, deploymentNames } from '../alarms/health';
 import { SEVERITIES, type Severity } from '../alerts/types';
 import type { VigilConfig } from '../config/schema';
 import { redact } from '../logging/redact';
-import { LOCATION_DIMENSION, STANDARD_METRICS, TARGET_DIMENSION } from '../metrics/datums';
+import {
+  CHANNEL_DIMENSION,
+  LOCATION_DIMENSION,
+  NOTIFICATION_METRICS,
+  STANDARD_METRICS,
+  TARGET_DIMENSION,
+  WEBHOOK_METRICS_SERVICE,
+} from '../metrics/datums';
 
 /** DescribeAlarms' page limit. */
 const DESCRIBE_MAX_RECORDS = 100;

@@ -8,7 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { configPath, loadConfig } from '../config/load';
+import { readRuntimeConfig } from '../config/runtime';
 import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
 import { createLogger } from '../logging/logger';
@@ -25,7 +25,7 @@ let loaded: { config: VigilConfig; metrics: Metrics; state: AlertStateStore } | 
 
 function loadOnce() {
   if (!loaded) {
-    const config = loadConfig(configPath());
+    const config = readRuntimeConfig();
     loaded = {
       config,
       metrics: new Metrics({ serviceName: 'vigil-sweep', namespace: config.namespace }),

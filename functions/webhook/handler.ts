@@ -7,13 +7,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { WEBHOOK_METRICS_SERVICE } from '../alarms/health';
-import { configPath, loadConfig } from '../config/load';
+import { readRuntimeConfig } from '../config/runtime';
 import type { VigilConfig } from '../config/schema';
 import { deadlineIn } from '../deadline';
 import { intakeWarnings } from '../intake/auth';
 import type { HttpIntakeConfig } from '../intake/http-request';
 import { createLogger } from '../logging/logger';
+import { WEBHOOK_METRICS_SERVICE } from '../metrics/datums';
 import type { AlertStateStore } from '../state/item-store';
 import { alertStateStoreFromEnv, deadLetterStoreFromEnv, productionDispatchDeps } from './deps';
 import { handleWebhookEvent, resolveIntakeConfig } from './pipeline';
@@ -45,7 +45,7 @@ let loaded: Promise<Loaded> | undefined;
 /** Config, metrics, state store and the intake's resolved credentials, once per container. */
 function loadOnce(): Promise<Loaded> {
   loaded ??= (async () => {
-    const config = loadConfig(configPath());
+    const config = readRuntimeConfig();
     // Delivery metrics go to the same namespace as the probe's, via EMF (no PutMetricData call on this path).
     const metrics = new Metrics({ serviceName: WEBHOOK_METRICS_SERVICE, namespace: config.namespace });
     for (const warning of intakeWarnings(config.webhook)) logger.warn(warning);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../functions/cli/main';
+import { ALARM_LEVELS } from '../../functions/config/levels';
 import { loadConfig } from '../../functions/config/load';
-import { ALARM_LEVELS } from '../../functions/config/metric';
 import type { CfnResource, Template } from '../../infra/cfn';
 import { SERVERLESS_OWN_RESOURCES } from '../../infra/issues';
 import { validateTemplate } from '../../infra/validate-template';
@@ -151,15 +151,19 @@ describe('the packaged CloudFormation template', () => {
       const id = `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
       const path = (template.Resources[id]!.Properties.Environment as { Variables: { VIGIL_CONFIG: string } })
         .Variables.VIGIL_CONFIG;
-      expect(path).toMatch(/^\.vigil-package\/[0-9a-f]{12}\/other\.yml$/);
-      expect([fn, zipped(fn, path)]).toEqual([fn, original]);
+      // The functions read the config as validated when packaging (config/runtime.ts), beside the file itself;
+      // the rule files' alarms, recordings and annotations are inside it (no function reads a rule file).
+      expect(path).toMatch(/^\.vigil-package\/[0-9a-f]{12}\/vigil\.config\.json$/);
+      expect([fn, JSON.parse(zipped(fn, path)).config]).toEqual([fn, JSON.parse(JSON.stringify(config))]);
+      const yaml = path.replace(/vigil\.config\.json$/, 'other.yml');
+      expect([fn, zipped(fn, yaml)]).toEqual([fn, original]);
       // Nothing else that looks like a config: not the repo's example vigil.yml; the rule file it names, beside it.
-      const rules = path.replace(/other\.yml$/, 'rules/mall_go_rules.yml');
+      const rules = path.replace(/vigil\.config\.json$/, 'rules/mall_go_rules.yml');
       expect(
         zipListing(fn)
           .filter((entry) => /\.ya?ml$/.test(entry))
           .sort(),
-      ).toEqual([path, rules].sort());
+      ).toEqual([yaml, rules].sort());
       expect([fn, zipped(fn, rules)]).toEqual([
         fn,
         readFileSync(join(__dirname, '../fixtures/rules/mall_go_rules.yml'), 'utf8'),

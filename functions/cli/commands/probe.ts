@@ -1,9 +1,10 @@
 import { formatDuration, parseDuration } from '../../config/units';
 import { DEFAULT_STATE_DIR } from '../../dev/run';
 import { redactUrl } from '../../logging/redact';
-import { cloudWatchPublisher, probeAndPublish, probeTimeoutSeconds, summarize } from '../../probing/cycle';
+import { cloudWatchPublisher, probeAndPublish, summarize } from '../../probing/cycle';
 import { unknownTargets } from '../../probing/run';
 import { stateStore } from '../../probing/state';
+import { probeTimeoutSeconds } from '../../probing/timing';
 import type { ProbeResult } from '../../probing/types';
 import { CONFIG_OPTION, type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, formatMs, formatNumber, table } from '../format';
@@ -94,7 +95,7 @@ unreachable or out of time: EMF written to a terminal becomes no metric), 2 on a
             `not published: ${fallback.datums} datums CloudWatch did not take (${fallback.error}); printed as EMF above, which only the Lambda's log turns into metrics`,
           ),
         );
-      if (config.publish === 'emf' && p.viaEmf > 0)
+      if (config.publish.via === 'emf' && p.viaEmf > 0)
         footer.push(`${p.viaEmf} datums printed as EMF (publish: emf): in the Lambda its log carries them`);
       for (const failure of p.failed)
         footer.push(paint('red', `publish failed for ${failure.datums} datums: ${failure.error}`));

@@ -4,7 +4,8 @@ import { alarmPeriodSeconds } from '../../alarms/definitions';
 import { DURATION_BOUNDS } from '../../config/schema';
 import { formatDuration, parseDuration } from '../../config/units';
 import { parseRuleFile } from '../../rules/file';
-import { forPeriods, type RuleOutcome, translateRules } from '../../rules/translate';
+import { forPeriods } from '../../rules/for-periods';
+import { type RuleOutcome, translateRules } from '../../rules/translate';
 import { type Command, EXIT, JSON_OPTION, parse, UsageError, write } from '../args';
 import { colourer, table } from '../format';
 

@@ -15,7 +15,7 @@
  * where the slot model predicts 29.9 s (149 hangs × 10 s + 1,344 × ~5 ms loopback, over 50 slots).
  */
 import type { VigilConfig } from '../../config/schema';
-import { PUBLISH_RESERVE_MS, probeTimeoutSeconds } from '../cycle';
+import { PUBLISH_RESERVE_MS, probeTimeoutSeconds } from '../timing';
 
 /** bench/sharded-round.ts, 2026-12, Intel Xeon 2 vCPU, Node 24: 10,000 loopback targets in 7 worker processes. */
 export const MEASURED = {

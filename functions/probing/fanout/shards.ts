@@ -42,7 +42,8 @@ export function jumpHash(key: bigint, buckets: number): number {
   return Number(b);
 }
 
-function keyOf(name: string): bigint {
+/** The 64-bit key a name is hashed to (shards here, alarm chunks in alarms/self/). */
+export function targetKey(name: string): bigint {
   return createHash('sha256').update(name).digest().readBigUInt64BE(0);
 }
 
@@ -52,7 +53,7 @@ export function planShards(config: Pick<VigilConfig, 'probe' | 'targets'>): Shar
   const capacity = { ...measured, targets: size, configured: config.probe.shardSize !== undefined };
   const names = config.targets.map((target) => target.name);
   let count = Math.max(1, Math.ceil(names.length / size));
-  const keys = names.map(keyOf);
+  const keys = names.map(targetKey);
   let buckets = assign(keys, count);
   for (let step = 0; step < MAX_REBALANCE_STEPS && buckets.some((bucket) => bucket.length > size); step++) {
     count++;

@@ -25,9 +25,14 @@ export type ProbeKinds = typeof PROBE_KINDS;
 export type ProbeType = keyof ProbeKinds;
 export const PROBE_TYPES = Object.keys(PROBE_KINDS) as ProbeType[];
 /** The metric fields kind T adds to the shared ones (undefined for a kind without body metrics). */
-export type MetricFieldsOf<T extends ProbeType> = ProbeKinds[T]['metricFields'];
+type FieldsBuilt<B> = B extends (zod: typeof z) => infer F
+  ? F extends z.ZodRawShape
+    ? F
+    : undefined
+  : undefined;
+export type MetricFieldsOf<T extends ProbeType> = FieldsBuilt<ProbeKinds[T]['metricFields']>;
 /** The target fields kind T adds to the shared ones (none for most kinds). */
-export type TargetFieldsOf<T extends ProbeType> = NonNullable<ProbeKinds[T]['targetFields']>;
+export type TargetFieldsOf<T extends ProbeType> = ReturnType<NonNullable<ProbeKinds[T]['targetFields']>>;
 
 /** The transport of kind T: its `transport`, or http when it has none. */
 export type TransportOf<T extends ProbeType> = ProbeKinds[T] extends {

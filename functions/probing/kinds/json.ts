@@ -1,11 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { JsonPathDepthError, jsonPathError, selectAll } from '../jsonpath';
 import type { ExtractedValue } from '../types';
 import type { Inspection, ProbeKind } from './types';
 
-const JSON_METRIC_FIELDS = {
+/** Built by the config schema with its zod (kinds/types.ts: the probe itself never builds schemas). */
+const jsonMetricFields = (zod: typeof z) => ({
   /** RFC 9535 JSONPath selecting exactly one number (or numeric string, or boolean) of the body. */
-  path: z
+  path: zod
     .string({
       error: (issue) =>
         issue.input === undefined ? 'a json target metric needs a path ($.field)' : undefined,
@@ -14,7 +15,7 @@ const JSON_METRIC_FIELDS = {
       const error = jsonPathError(path);
       if (error) ctx.addIssue({ code: 'custom', message: error });
     }),
-};
+});
 
 /** Numbers as JSON health endpoints really send them: numbers, numeric strings ("256"), booleans (up: true). */
 export function toNumber(value: unknown): number | undefined {
@@ -33,10 +34,10 @@ function describe(value: unknown): string {
 }
 
 /** JSON health endpoints: each metric's `path` (RFC 9535 JSONPath) selects one number. */
-export const json: ProbeKind<'json', typeof JSON_METRIC_FIELDS> = {
+export const json: ProbeKind<'json', ReturnType<typeof jsonMetricFields>> = {
   type: 'json',
   accept: 'application/json',
-  metricFields: JSON_METRIC_FIELDS,
+  metricFields: jsonMetricFields,
   parsesJson: true,
   // A path selects one value: one series per target.
   seriesOf: () => 'exact',

@@ -1,7 +1,7 @@
-import { z } from 'zod';
-import { PLACEHOLDER_RE } from '../../config/secrets';
+import type { z } from 'zod';
 import type { MetricUnit } from '../../metrics/units';
 import { type ParsedPage, PrometheusParseError, parsePrometheusPage } from '../../prometheus/parse';
+import { targetLabels } from '../../prometheus/target-labels';
 import {
   type Expr,
   evaluateInstant,
@@ -21,9 +21,10 @@ import type { Inspection, KindMetric, ProbeKind, RecordedSample } from './types'
 // CloudWatch allows 30 dimensions per metric; Target takes one.
 const MAX_LABEL_DIMENSIONS = 29;
 
-const PROMETHEUS_METRIC_FIELDS = {
+/** Built by the config schema with its zod (kinds/types.ts). */
+const prometheusMetricFields = (zod: typeof z) => ({
   /** PromQL evaluated against the scraped page. */
-  query: z
+  query: zod
     .string({
       error: (issue) => (issue.input === undefined ? 'a prometheus target metric needs a query' : undefined),
     })
@@ -35,34 +36,15 @@ const PROMETHEUS_METRIC_FIELDS = {
         ctx.addIssue({ code: 'custom', message: `"${source}": ${error.message}` });
       }
     }),
-};
+});
 
-const PROMETHEUS_TARGET_FIELDS = {
+/** Built by the config schema with its zod, like the metric fields. */
+const prometheusTargetFields = (zod: typeof z) => ({
   /** Prometheus rule files (one or a list), relative to the config file; read at load (config/rules.ts). */
-  rules: ruleFilesField,
+  rules: ruleFilesField(zod),
   /** The `job` label every scraped series carries, as Prometheus' job_name gives it (default: the target's name). */
-  job: z.string().min(1).optional(),
-};
-
-/**
- * The labels a Prometheus scrape attaches to every series of a target: `job` (the target's `job`, else its name)
- * and `instance` (the URL's host and port as written, as Prometheus 3 sets it; the target's name when the host is
- * a secret placeholder).
- */
-export function targetLabels(target: { name: string; url: string; job?: string | undefined }): {
-  job: string;
-  instance: string;
-} {
-  let instance = target.name;
-  if (!PLACEHOLDER_RE.test(target.url)) {
-    try {
-      instance = new URL(target.url).host;
-    } catch {
-      // The schema has checked the URL; keep the name for anything odd.
-    }
-  }
-  return { job: target.job ?? target.name, instance };
-}
+  job: zod.string().min(1).optional(),
+});
 
 /** The series of this round the rate state keeps: those a window of a later round will read. */
 function recordedSamples(plan: QueryPlan, source: ScrapeSource, atMs: number): RecordedSample[] {
@@ -94,15 +76,15 @@ function formatMs(ms: number): string {
 /** Prometheus /metrics pages: each metric's PromQL `query` is evaluated on the page; its labels become dimensions. */
 export const prometheus: ProbeKind<
   'prometheus',
-  typeof PROMETHEUS_METRIC_FIELDS,
-  KindMetric<typeof PROMETHEUS_METRIC_FIELDS>,
-  typeof PROMETHEUS_TARGET_FIELDS
+  ReturnType<typeof prometheusMetricFields>,
+  KindMetric<ReturnType<typeof prometheusMetricFields>>,
+  ReturnType<typeof prometheusTargetFields>
 > = {
   type: 'prometheus',
   // What Prometheus itself sends; servers that can't do OpenMetrics fall back to text 0.0.4.
   accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1',
-  metricFields: PROMETHEUS_METRIC_FIELDS,
-  targetFields: PROMETHEUS_TARGET_FIELDS,
+  metricFields: prometheusMetricFields,
+  targetFields: prometheusTargetFields,
   parsesJson: false,
   seriesOf(metric) {
     // sum(x), sum by () (x), scalars and ratios of such collapse to one unlabelled series; selectors, by (l) and

@@ -68,10 +68,14 @@ export interface ProbeKind<
   /** Absent: HTTP(S). */
   readonly transport?: TransportName;
   readonly accept: string;
-  /** The kind's own metric fields besides name, unit and thresholds; undefined: the body yields no metrics. */
-  readonly metricFields: F;
-  /** The kind's own target fields besides the shared ones (prometheus: `rules`, `job`). */
-  readonly targetFields?: X;
+  /**
+   * The kind's own metric fields besides name, unit and thresholds, built from the zod the config schema passes
+   * (so loading a kind to probe builds no schema, and the probe's bundle needs no zod); undefined: the body yields
+   * no metrics.
+   */
+  readonly metricFields: F extends z.ZodRawShape ? (zod: typeof z) => F : undefined;
+  /** The kind's own target fields besides the shared ones (prometheus: `rules`, `job`), built like metricFields. */
+  readonly targetFields?: (zod: typeof z) => X;
   /** The body is parsed as JSON, so `$.` conditions can read it. */
   readonly parsesJson: boolean;
   seriesOf(metric: M): AlarmSeries;

@@ -37,7 +37,7 @@ describe('config loading', () => {
       emergency: '> 10000',
     });
     expect('method' in oneApi && oneApi.method).toBe('GET');
-    expect(config.publish).toBe('cloudwatch');
+    expect(config.publish).toEqual({ via: 'cloudwatch', metrics: 'all', aggregates: false });
   });
 
   it('accepts the issue contract example verbatim', () => {

@@ -1,18 +1,15 @@
 import type { AlarmDefinition } from '../../../functions/alarms/definitions';
 import { AlarmEvaluator } from '../../../functions/alarms/evaluate';
+import {
+  cloudWatchTime,
+  SNS_SUBJECT_MAX_CHARS,
+  snsAlarmMessage,
+  snsSubject,
+} from '../../../functions/alarms/notification';
 import type { Alert } from '../../../functions/alerts/types';
 import { parseConfig } from '../../../functions/config/load';
 import { type LocalTransition, localAlarmDefinitions } from '../../../functions/dev/alarms';
-import {
-  cloudWatchTime,
-  isPublished,
-  LOCAL_ACCOUNT,
-  localSnsContext,
-  SNS_SUBJECT_MAX_CHARS,
-  snsAlarmEvent,
-  snsAlarmMessage,
-  snsSubject,
-} from '../../../functions/dev/sns-event';
+import { isPublished, LOCAL_ACCOUNT, localSnsContext, snsAlarmEvent } from '../../../functions/dev/sns-event';
 import { classifyEvent } from '../../../functions/intake/detect';
 
 const CONFIG = parseConfig(`

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../functions/config/load';
+import { packagedConfigText, readRuntimeConfig } from '../../../functions/config/runtime';
 import { configFiles, PACKAGE_STAGING_DIR, stageConfigFiles } from '../../../infra/package-files';
 
 function dirs() {
@@ -47,6 +48,33 @@ describe('the files a deployment packages', () => {
     expect(staged.configPath).toMatch(new RegExp(`^\\${PACKAGE_STAGING_DIR}/[0-9a-f]{12}/prod\\.yml$`));
     expect(staged.patterns).toEqual([staged.configPath]);
     expect(readFileSync(join(service, staged.configPath), 'utf8')).toBe('namespace: Prod\n');
+  });
+
+  it('writes the validated config beside the copy, and points the functions at it', () => {
+    const { service, elsewhere } = dirs();
+    const file = join(elsewhere, 'prod.yml');
+    writeFileSync(file, 'namespace: Prod\n');
+    const config = parseConfig('namespace: Prod\n');
+
+    const staged = stageConfigFiles(service, [file], packagedConfigText(config, 'prod.yml'));
+
+    expect(staged.configPath).toMatch(
+      new RegExp(`^\\${PACKAGE_STAGING_DIR}/[0-9a-f]{12}/vigil\\.config\\.json$`),
+    );
+    expect(staged.patterns).toEqual([
+      staged.configPath.replace('vigil.config.json', 'prod.yml'),
+      staged.configPath,
+    ]);
+    expect(readRuntimeConfig({ VIGIL_CONFIG: join(service, staged.configPath) })).toEqual(config);
+  });
+
+  it('refuses a packaged config another vigil wrote, naming what to do', () => {
+    const { elsewhere } = dirs();
+    const file = join(elsewhere, 'vigil.config.json');
+    writeFileSync(file, JSON.stringify({ format: 1, vigil: '0.0.0-old', source: 'x', config: {} }));
+    expect(() => readRuntimeConfig({ VIGIL_CONFIG: file })).toThrow(
+      /not a config packaged by vigil .*: package and deploy again/,
+    );
   });
 
   it('keeps referenced files at their place relative to the config', () => {

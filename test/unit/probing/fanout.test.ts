@@ -93,10 +93,31 @@ describe('shard plan', () => {
 describe('shard messages', () => {
   it.each([
     ['not JSON', '{', 'the message is not JSON'],
-    ['missing fields', '{"round":"2026-12-01T00:00:00.000Z"}', /expected number/],
+    ['missing fields', '{"round":"2026-12-01T00:00:00.000Z"}', /shard must be an integer/],
+    ['an array', '[]', 'the message is not an object'],
+    [
+      'a round that is no time',
+      '{"round":"yesterday","shard":0,"shards":1,"plan":"p"}',
+      /round must be an ISO time/,
+    ],
+    [
+      'an unknown key',
+      '{"round":"2026-12-01T00:00:00.000Z","shard":0,"shards":1,"plan":"p","x":1}',
+      /unknown keys "x"/,
+    ],
+    [
+      'a negative shard',
+      '{"round":"2026-12-01T00:00:00.000Z","shard":-1,"shards":0,"plan":"p"}',
+      /shard must be .*; shards must be/,
+    ],
   ])('refuses %s with why', (_name, body, problem) => {
     const parsed = parseShardMessage(body);
     expect('problem' in parsed && parsed.problem).toMatch(problem);
+  });
+
+  it('takes what the planner sends', () => {
+    const message = { round: '2026-12-01T00:00:00.000Z', shard: 2, shards: 3, plan: 'abc' };
+    expect(parseShardMessage(JSON.stringify(message))).toEqual(message);
   });
 });
 

@@ -4,7 +4,8 @@ import { parseConfig } from '../../../functions/config/load';
 import { parsePromql } from '../../../functions/promql';
 import { annotateRuleAlerts } from '../../../functions/rules/annotate';
 import { parseRuleFile } from '../../../functions/rules/file';
-import { forPeriods, levelOf, translateRules, unitOf } from '../../../functions/rules/translate';
+import { forPeriods } from '../../../functions/rules/for-periods';
+import { levelOf, translateRules, unitOf } from '../../../functions/rules/translate';
 
 function translate(text: string, taken: string[] = []) {
   const parsed = parseRuleFile(text);
