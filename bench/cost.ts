@@ -67,6 +67,7 @@ async function selfEvaluation(config: VigilConfig) {
     const started = process.cpuUsage();
     await evaluate({
       shard: 'round',
+      shards: 1,
       targets,
       round: at,
       datums,

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { seriesOf } from '../functions/alarms/definitions';
 import { deliveryChannels } from '../functions/alarms/health';
 import { type AlarmChunk, advanceChunk } from '../functions/alarms/self/chunk';
-import { ALARMS_PER_CHUNK, chunkOf, SELF_ALARMS_PARTITION } from '../functions/alarms/self/round';
+import { chunkOf, chunksFor, SELF_ALARMS_PARTITION } from '../functions/alarms/self/round';
 import type { TargetConfig, VigilConfig } from '../functions/config/schema';
 import { standardMetricsOf } from '../functions/metrics/catalog';
 import { type Datum, HEARTBEAT, TARGET_DIMENSION } from '../functions/metrics/datums';
@@ -222,6 +222,7 @@ function targetChunkBytes(config: VigilConfig, options: CostOptions, target: Tar
       now: at + periodMs,
       holder: 'cost',
       claimUntil: 0,
+      layout: start,
     }).chunk;
   }
   return JSON.stringify(chunk?.alarms ?? {}).length;
@@ -374,18 +375,24 @@ function bill(config: VigilConfig, options: CostOptions): CostReport {
     const bytesOf = new Map(
       config.targets.map((target) => [target.name, targetChunkBytes(config, options, target)]),
     );
+    const definitionsOf = new Map(
+      config.targets.map((target) => [
+        target.name,
+        definitionsFor({ ...config, targets: [target] }, options),
+      ]),
+    );
     for (const targets of shardTargets) {
-      const alarms = targets.reduce((sum, target) => sum + (alarmsOf.get(target.name) ?? 0), 0);
-      const chunks = Math.max(1, Math.ceil(alarms / ALARMS_PER_CHUNK));
+      const chunks = chunksFor(targets.flatMap((target) => definitionsOf.get(target.name) ?? []));
       const perChunk = new Array<number>(chunks).fill(CHUNK_ITEM_BYTES);
       for (const target of targets) perChunk[chunkOf(target.name, chunks)]! += bytesOf.get(target.name) ?? 0;
       roundWru += perChunk.reduce((sum, bytes) => sum + Math.ceil(bytes / 1024), 0);
-      roundRru += Math.max(1, Math.ceil(perChunk.reduce((sum, bytes) => sum + bytes, 0) / 4096));
+      // One Query of the shard's partition, and a GetItem of the layout (alarms/self/round.ts).
+      roundRru += Math.max(1, Math.ceil(perChunk.reduce((sum, bytes) => sum + bytes, 0) / 4096)) + 1;
     }
     wru += rounds * roundWru;
     rru += rounds * roundRru;
     how += ` + ${fmt(rounds)} rounds × ${roundWru} WRU (alarm chunks, ${fmt(Math.round(roundWru * 1024))} B)`;
-    readHow += ` + ${fmt(rounds)} rounds × ${roundRru} RRU (one Query a shard)`;
+    readHow += ` + ${fmt(rounds)} rounds × ${roundRru} RRU (a Query and the layout a shard)`;
   }
   add('DynamoDB', 'alert state writes', wru, 'WRU', PRICES.dynamoWrite, how);
   add('DynamoDB', 'alert state reads', rru, 'RRU', PRICES.dynamoRead, readHow);

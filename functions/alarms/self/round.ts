@@ -6,16 +6,23 @@
  * dedup, inhibition, routing and resolutions are unchanged.
  *
  * Storage: one partition per shard (`self-alarms:<shard>`), the shard's alarms in chunks of about
- * ALARMS_PER_CHUNK, a target's alarms always in one chunk (jump hash of its name). A round reads the partition
- * once (Query), writes each chunk once (a conditional write on its version: a round that overlaps another re-reads
- * and merges, chunk.ts), publishes what its write claimed, then clears what it published. Chunks, not one item
- * per alarm: DynamoDB bills a write per started KB, so 1,000 alarms cost ~170 KB a round, not 1,000 writes.
+ * CHUNK_TARGET_BYTES, a target's alarms always in one chunk (a jump hash of its name, salted so that it does not
+ * repeat the shard's own). A round reads the partition once (Query), writes each chunk once (a conditional write on
+ * its version: a round that overlaps another re-reads and merges, chunk.ts), publishes what its write claimed, then
+ * clears what it published. Chunks, not one item per alarm: DynamoDB bills a write per started KB, so 1,000 alarms
+ * cost ~170 KB a round, not 1,000 writes.
+ *
+ * A target keeps its alarm state when it changes shard (the shard count changed: `layout` records the count, since
+ * when, and the one before): for an alarm its current chunk lacks, a round looks in the other chunks of its
+ * partition and, in the hour after a layout change, in the partition the target had under the previous layout,
+ * and starts from the freshest record found, with its unsent changes — so moving a target neither resolves nor
+ * re-fires anything. A record older than DEPARTED_MAX_AGE_MS is never restored: an alarm left that long starts anew.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { definitionsFor } from '../../../infra/resources';
 import type { VigilConfig } from '../../config/schema';
 import { type Datum, TARGET_DIMENSION } from '../../metrics/datums';
-import { jumpHash, targetKey } from '../../probing/fanout/shards';
+import { jumpHash, shardOf, targetKey } from '../../probing/fanout/shards';
 import { dynamoStateStore } from '../../state/dynamodb';
 import {
   ABSENT,
@@ -27,14 +34,34 @@ import {
   update,
 } from '../../state/item-store';
 import type * as Sqlite from '../../state/sqlite';
-import type { AlarmDefinition } from '../definitions';
+import { type AlarmDefinition, EVALUATION_RANGE_EXTRA_PERIODS } from '../definitions';
 import { type MetricSample, periodStart } from '../evaluate';
 import { type AlarmNotificationContext, snsAlarmMessage, snsSubject } from '../notification';
-import { type AlarmChunk, advanceChunk, type OutboxEntry, type StoredAlarm, withoutSent } from './chunk';
+import {
+  type AlarmChunk,
+  type AlarmSeed,
+  advanceChunk,
+  DEPARTED_MAX_AGE_MS,
+  type OutboxEntry,
+  withoutSent,
+} from './chunk';
 
 export const SELF_ALARMS_PARTITION = 'self-alarms';
-/** About 200 alarms (~35 KB) per item: far from DynamoDB's 400 KB, few enough writes per round. */
-export const ALARMS_PER_CHUNK = 200;
+/** The item, in SELF_ALARMS_PARTITION, that records the shard layout (AlarmLayout). */
+const LAYOUT_KEY = 'layout';
+/** DynamoDB's item size limit (name and attributes): a chunk over it can never be written. */
+const DYNAMODB_ITEM_MAX_BYTES = 400 * 1024;
+/**
+ * A chunk is sized for a quarter of the item limit: room for its departed alarms (as many again, for an hour after a
+ * move) and an outbox full after an SNS outage, with few writes per round.
+ */
+const CHUNK_TARGET_BYTES = DYNAMODB_ITEM_MAX_BYTES / 4;
+/** A stored alarm without its periods: name, state, warm-up, JSON punctuation (measured: 60–110 B). */
+const ALARM_BASE_BYTES = 120;
+/** One stored period: `[minute, value]` (measured: 15–30 B). */
+const PERIOD_BYTES = 30;
+/** Publishing stops this long before the round's claims end: a change sent later could be sent twice. */
+const PUBLISH_STOP_MARGIN_MS = 2_000;
 /** A chunk nobody rewrote for this long belongs to a shard that is gone (DynamoDB's TTL removes it). */
 const CHUNK_RETENTION_MS = 7 * 24 * 3600_000;
 /** Publishes in flight at once: a burst of state changes stays well inside SNS's per-topic rate. */
@@ -62,6 +89,8 @@ export interface SelfAlarmsDeps {
 
 export interface SelfRound {
   shard: string;
+  /** The shard count of the plan (the layout: a target's shard follows from its name and this). */
+  shards: number;
   targets: readonly string[];
   /** When the round started: its period is the one evaluated. */
   round: Date;
@@ -83,9 +112,69 @@ export interface SelfReport {
 
 export type SelfEvaluator = (round: SelfRound) => Promise<SelfReport>;
 
-/** The chunk a target's alarms live in. */
+/**
+ * The chunk a target's alarms live in. Salted: the shard is the same jump hash of the name, so without it every
+ * target of shard s < chunks would land in chunk s (one chunk holding the whole shard).
+ */
 export function chunkOf(target: string, chunks: number): number {
-  return chunks === 1 ? 0 : jumpHash(targetKey(target), chunks);
+  return chunks === 1 ? 0 : jumpHash(targetKey(`alarm-chunk\u0000${target}`), chunks);
+}
+
+/** What a definition's stored state may take, at most: its periods over the evaluation range, per query. */
+function storedBytesOf(definition: AlarmDefinition): number {
+  const periods = definition.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS;
+  return ALARM_BASE_BYTES + periods * PERIOD_BYTES * Math.max(1, definition.math?.queries.length ?? 0);
+}
+
+/** How many chunks a shard's alarms are kept in: each about CHUNK_TARGET_BYTES at most. */
+export function chunksFor(definitions: readonly AlarmDefinition[]): number {
+  const bytes = definitions.reduce((sum, definition) => sum + storedBytesOf(definition), 0);
+  return Math.max(1, Math.ceil(bytes / CHUNK_TARGET_BYTES));
+}
+
+/** The shard layout alarm state is written under: the shard count since when, and the one before it. */
+interface AlarmLayout {
+  shards: number;
+  since: number;
+  previous?: { shards: number; since: number };
+}
+
+/** The layout for `shards` shards, recording the change when this is the first round under it. */
+async function settleLayout(store: AlertStateStore, shards: number, now: number): Promise<AlarmLayout> {
+  const read = await store.get<AlarmLayout>(SELF_ALARMS_PARTITION, LAYOUT_KEY);
+  if (read?.value.shards === shards) return read.value;
+  const written = await update<AlarmLayout>(store, SELF_ALARMS_PARTITION, LAYOUT_KEY, (item) =>
+    item?.value.shards === shards
+      ? undefined
+      : {
+          value: {
+            shards,
+            since: now,
+            ...(item ? { previous: { shards: item.value.shards, since: item.value.since } } : {}),
+          },
+        },
+  );
+  if (written) return written.value;
+  // Another round of this layout recorded it first.
+  const again = await store.get<AlarmLayout>(SELF_ALARMS_PARTITION, LAYOUT_KEY);
+  return again?.value ?? { shards, since: now };
+}
+
+/** Each alarm's freshest record in these chunks (owned or departed), with its unsent changes. */
+function freshestRecords(chunks: readonly AlarmChunk[], now: number): Map<string, AlarmSeed & { e: number }> {
+  const out = new Map<string, AlarmSeed & { e: number }>();
+  for (const chunk of chunks) {
+    const entries = (alarm: string) => chunk.outbox.filter((entry) => entry.alarm === alarm);
+    const consider = (alarm: string, stored: AlarmSeed['stored'], e: number) => {
+      if (e < now - DEPARTED_MAX_AGE_MS || (out.get(alarm)?.e ?? Number.NEGATIVE_INFINITY) >= e) return;
+      out.set(alarm, { stored, entries: entries(alarm), e });
+    };
+    for (const [alarm, stored] of Object.entries(chunk.alarms))
+      consider(alarm, stored, chunk.evaluatedAt ?? Number.NEGATIVE_INFINITY);
+    for (const [alarm, departed] of Object.entries(chunk.departed ?? {}))
+      consider(alarm, departed.s, departed.e);
+  }
+  return out;
 }
 
 export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEvaluator {
@@ -112,7 +201,7 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
   return async (round) => {
     const partition = `${SELF_ALARMS_PARTITION}:${round.shard}`;
     const definitions = round.targets.flatMap((target) => byTarget.get(target) ?? []);
-    const chunks = Math.max(1, Math.ceil(definitions.length / ALARMS_PER_CHUNK));
+    const chunks = chunksFor(definitions);
     const groups = new Map<number, { definitions: AlarmDefinition[]; targets: Set<string> }>();
     for (const target of round.targets) {
       const own = byTarget.get(target);
@@ -132,16 +221,15 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
     };
     if (definitions.length === 0) return report;
 
+    const layout = await settleLayout(deps.store, round.shards, now());
     const listed = await deps.store.list<AlarmChunk>(partition);
-    const seeds = new Map<string, StoredAlarm>();
-    for (const item of listed)
-      for (const [name, stored] of Object.entries(item.value.alarms)) seeds.set(name, stored);
+    const seeds = await seedsFor(round, definitions, layout, listed);
     const samples = samplesByTarget(config.namespace, round.datums);
     const periodSeconds = definitions[0]?.periodSeconds ?? 60;
     const at = periodStart(round.round.getTime(), periodSeconds) + periodSeconds * 1000;
     const definitionsByName = new Map(definitions.map((definition) => [definition.name, definition]));
 
-    await Promise.all(
+    const outcomes = await Promise.allSettled(
       [...groups].map(async ([index, group]) => {
         const key = `chunk-${index}`;
         const input = {
@@ -150,12 +238,19 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
           at,
           holder: round.holder,
           claimUntil: round.claimUntil,
+          layout: layout.since,
           seed: (alarm: string) => seeds.get(alarm),
         };
         let current: StoredItem<AlarmChunk> | undefined = listed.find((item) => item.key === key);
         let written: { chunk: AlarmChunk; publish: OutboxEntry[] } | undefined;
         for (let attempt = 0; attempt < UPDATE_MAX_CONFLICTS && !written; attempt++) {
           const next = advanceChunk(current?.value, { ...input, now: now() });
+          const size = Buffer.byteLength(JSON.stringify(next.chunk));
+          if (size > DYNAMODB_ITEM_MAX_BYTES)
+            throw new Error(
+              `${partition}/${key} would be ${Math.ceil(size / 1024)} KB, over DynamoDB's 400 KB item limit: ` +
+                `fewer targets per shard (probe.shardSize) or shorter alarm windows`,
+            );
           const version = await deps.store.put(
             partition,
             key,
@@ -182,6 +277,14 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
             for (const entry of entries) {
               const definition = definitionsByName.get(entry.alarm);
               if (!definition) continue;
+              // Past its claim another round may take the change over: left to it, never sent twice.
+              if (now() > round.claimUntil - PUBLISH_STOP_MARGIN_MS) {
+                report.failed.push({
+                  alarm: entry.alarm,
+                  error: 'no time left in the round: sent next round',
+                });
+                break;
+              }
               const transition = {
                 definition,
                 from: entry.from,
@@ -213,7 +316,10 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
           );
       }),
     );
-    // Chunks of an earlier layout (the shard had more alarms): their alarms now live elsewhere.
+    // Every chunk has finished (none still publishing behind the handler's back) before a failure is reported.
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    // Chunks of an earlier count in this partition: their alarms now live in the ones written above.
     const used = new Set([...groups.keys()].map((index) => `chunk-${index}`));
     await Promise.all(
       listed
@@ -222,6 +328,37 @@ export function selfEvaluator(config: VigilConfig, deps: SelfAlarmsDeps): SelfEv
     );
     return report;
   };
+
+  /**
+   * Where the alarms a current chunk lacks start from: the freshest record in this partition's chunks (another
+   * chunk count, another layout, departed), and in the hour after a layout change, in the partitions the targets
+   * had under the previous one (read once each, only for targets with such an alarm).
+   */
+  async function seedsFor(
+    round: SelfRound,
+    definitions: readonly AlarmDefinition[],
+    layout: AlarmLayout,
+    listed: readonly StoredItem<AlarmChunk>[],
+  ): Promise<Map<string, AlarmSeed>> {
+    const current = new Set(
+      listed
+        .filter((item) => item.value.layout === layout.since)
+        .flatMap((item) => Object.keys(item.value.alarms)),
+    );
+    const chunks = listed.map((item) => item.value);
+    const previous = layout.previous;
+    if (previous && now() - layout.since < DEPARTED_MAX_AGE_MS) {
+      const partitions = new Set(
+        definitions
+          .filter((definition) => !current.has(definition.name))
+          .map((definition) => `${SELF_ALARMS_PARTITION}:${shardOf(definition.target, previous.shards)}`),
+      );
+      partitions.delete(`${SELF_ALARMS_PARTITION}:${round.shard}`);
+      for (const other of await Promise.all([...partitions].map((p) => deps.store.list<AlarmChunk>(p))))
+        chunks.push(...other.map((item) => item.value));
+    }
+    return freshestRecords(chunks, now());
+  }
 }
 
 /** The round's datums as samples, by target (the Target dimension). */

@@ -60,7 +60,7 @@ export function planShards(config: Pick<VigilConfig, 'probe' | 'targets'>): Shar
     buckets = assign(keys, count);
   }
   const shards = buckets.map((indexes, index) => ({
-    id: count === 1 ? WHOLE_ROUND_SHARD : `shard-${index}`,
+    id: shardId(index, count),
     index,
     targets: indexes.map((i) => names[i] as string),
   }));
@@ -69,6 +69,15 @@ export function planShards(config: Pick<VigilConfig, 'probe' | 'targets'>): Shar
     .digest('hex')
     .slice(0, 16);
   return { capacity, shards, fingerprint };
+}
+
+function shardId(index: number, count: number): string {
+  return count === 1 ? WHOLE_ROUND_SHARD : `shard-${index}`;
+}
+
+/** The id of the shard a target is in when there are `count` shards (what planShards gives it). */
+export function shardOf(target: string, count: number): string {
+  return shardId(count === 1 ? 0 : jumpHash(targetKey(target), count), count);
 }
 
 function assign(keys: readonly bigint[], count: number): number[][] {

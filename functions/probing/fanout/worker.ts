@@ -134,7 +134,7 @@ export async function runShard(message: ShardMessage, deps: WorkerDeps): Promise
       ...(deps.heartbeat ? { heartbeat: { probe: deps.heartbeat.probe, at: new Date(roundAt) } } : {}),
       ...(deps.location === undefined ? {} : { location: deps.location }),
       ...(deps.alarms
-        ? { evaluate: selfEvaluation(deps.alarms, shard, roundAt, deps.holder, deadline) }
+        ? { evaluate: selfEvaluation(deps.alarms, shard, plan.shards.length, roundAt, deps.holder, deadline) }
         : {}),
     });
     return { status: 'probed', round: message.round, shard: shard.id, cycle, warnings };
@@ -147,6 +147,7 @@ export async function runShard(message: ShardMessage, deps: WorkerDeps): Promise
 function selfEvaluation(
   alarms: SelfEvaluator,
   shard: { id: string; targets: readonly string[] },
+  shards: number,
   roundAt: number,
   holder: string,
   deadline: number,
@@ -154,6 +155,7 @@ function selfEvaluation(
   return (datums: readonly Datum[]) =>
     alarms({
       shard: shard.id,
+      shards,
       targets: shard.targets,
       round: new Date(roundAt),
       datums,
