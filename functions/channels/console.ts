@@ -2,7 +2,6 @@
  * The built-in console channel: prints the digest as plain text (emoji, no ANSI colours) to an injected writer.
  * `vigil dev` routes to it; the name `console` needs no entry under channels:.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { plainDigest } from './rich';

@@ -4,7 +4,6 @@
  * valid for an hour), the configured keyword in every message — firing and resolved alike, or DingTalk drops the
  * resolved ones with 310000. Success is judged by `errcode`: the robot answers HTTP 200 to everything.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { type CodeTable, classifyErrcode } from './errcode';

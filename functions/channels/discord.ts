@@ -2,7 +2,6 @@
  * Discord webhook (alerts.md B5c): one embed per alert (decimal colour), a summary line in `content`, and
  * `allowed_mentions` empty so alert text can never ping @everyone or a role. Success is HTTP 204.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { webhookUrl } from './fields';

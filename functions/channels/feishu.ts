@@ -4,7 +4,6 @@
  * colour comes from alert status and severity — never from rendered text, so a resolved card is always green.
  * Success is judged by `code` (legacy `StatusCode`): business errors arrive with HTTP 200.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { type CodeTable, classifyWithoutCode, codeError } from './errcode';

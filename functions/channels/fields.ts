@@ -2,7 +2,6 @@
  * Config building blocks shared by the channel schemas. A webhook URL is a credential: validation messages never
  * echo it.
  */
-
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
 import * as z from '../zod-mini';
 

@@ -3,7 +3,6 @@
  * optional headers. Any 2xx is success. The body stays under `maxBodyBytes`: alerts that do not fit are counted in
  * `truncatedAlerts`, and a single alert too big on its own has its longest texts cut.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { headerName, secretString, webhookUrl } from './fields';

@@ -4,7 +4,6 @@
  * in UTF-16 code units (its entity offsets are UTF-16), which is also the safe side of "characters".
  * On 400 "can't parse entities" the message is sent once more without markup.
  */
-
 import type { Alert } from '../alerts/types';
 import * as z from '../zod-mini';
 import { secretString, webhookUrl } from './fields';

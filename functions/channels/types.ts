@@ -2,7 +2,6 @@
  * The contract every channel module fulfils: schema → pure render → send (the only I/O) → vendor-specific
  * response check. Retries, fan-out, dead-lettering and redaction live outside the modules (notify/deliver.ts, notify/retry.ts, deadletter/).
  */
-
 import type { Alert } from '../alerts/types';
 import type * as z from '../zod-mini';
 

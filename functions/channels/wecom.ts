@@ -8,7 +8,6 @@
  * be pinged, the digest goes out as plain `text` (2048 bytes), otherwise as coloured markdown (4096 bytes) with
  * `<@userid>`. Mentions only ping while something fires: an all-resolved digest wakes nobody up.
  */
-
 import type { Alert } from '../alerts/types';
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
 import * as z from '../zod-mini';

@@ -18,7 +18,6 @@
  * vigil neither verifies SNS signatures nor visits SubscribeURL; subscribe the Lambda function itself to the
  * topic, which SNS confirms on its own and which needs neither.
  */
-
 import type { Severity } from '../alerts/types';
 import * as z from '../zod-mini';
 import {

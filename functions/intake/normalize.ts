@@ -2,7 +2,6 @@
  * Helpers every source module shares: the normalisation contract, one-line reasons, lenient field parsing,
  * timestamps and links. Pure: "now" comes in through the context.
  */
-
 import type { Alert, Severity } from '../alerts/types';
 import * as z from '../zod-mini';
 

@@ -20,7 +20,6 @@
  *
  * Normalisation writes the decided level back into `labels.severity`, so routes match the canonical words only.
  */
-
 import { type AlertLink, SEVERITIES, type Severity } from '../alerts/types';
 import * as z from '../zod-mini';
 import { httpUrl } from './normalize';

@@ -12,7 +12,6 @@
  * with Intl, so local hours follow the zone's DST. Parsing reports Alertmanager's messages; vigil also refuses
  * what Alertmanager accepts but can never match (a month outside 1…12, an empty list).
  */
-
 import { compileLabelMatch, type LabelMatch } from '../routing/routes';
 import * as z from '../zod-mini';
 import {
@@ -252,6 +251,7 @@ const parsed = <I, O>(
         return parse(value);
       } catch (error) {
         if (!(error instanceof expected)) throw error;
+        // Mini's transform context has no addIssue (classic adds one): push the issue as classic would.
         ctx.issues.push({ code: 'custom', message: error.message, input: value });
         return z.NEVER;
       }

@@ -17,7 +17,6 @@
  * skipped as well: nothing fired. Only EventBridge and alarm-action payloads carry that reason; SNS messages do not,
  * so via SNS a new alarm's first OK arrives as a resolved alert with transition "INSUFFICIENT_DATA → OK".
  */
-
 import { COMPARISONS } from '../../alarms/threshold';
 import { alarmFingerprint } from '../../alerts/fingerprint';
 import type { Alert, AlertLink, AlertMetric, AlertStatus } from '../../alerts/types';

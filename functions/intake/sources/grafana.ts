@@ -2,7 +2,6 @@
  * Grafana unified alerting webhook contact point (version "1", grafana/alerting receivers/webhook/v1): the
  * Alertmanager shape plus per-alert silenceURL, dashboardURL, panelURL, imageURL and the query `values`.
  */
-
 import type { AlertLink } from '../../alerts/types';
 import * as z from '../../zod-mini';
 import {

@@ -2,7 +2,6 @@
  * The Prometheus data model shared by Alertmanager, Grafana and the generic shape: an alert is a label set plus
  * annotations, a status and start/end times. Each source module adds its own envelope and extras on top.
  */
-
 import { labelsFingerprint, sourceFingerprint } from '../../alerts/fingerprint';
 import type { Alert, AlertLink, AlertSource, AlertStatus } from '../../alerts/types';
 import * as z from '../../zod-mini';
