@@ -1,22 +1,22 @@
 /**
  * What each Lambda's bundle holds. esbuild follows imports, so a bundle holds everything reachable from its handler,
- * used or not: the config schema (zod and its 40 locales), four AWS clients a function never calls, the browser
+ * used or not: the config schema (zod's classic API), four AWS clients a function never calls, the browser
  * user-agent parser of the SDK, the SSO/STS credential providers. The Lambda pays for it at every cold start,
  * and since August 2025 it pays for the init time too. So, for the config being packaged, this file decides what a
  * function can never reach and has esbuild put a stub in its place: a module whose every export throws
  * "left out of this bundle (why)", so a wrong decision fails loudly at the call instead of silently.
  *
  * The decisions (`bundleExclusions`):
- * - every function: zod's locales and JSON-Schema import (vigil sets no locale, reads no JSON Schema), the SDK's
- *   browser user agent (bowser), the credential providers after the environment's (Lambda gives the role's
- *   credentials in AWS_ACCESS_KEY_ID…, the first link of the chain), the YAML loader and config schema (packaged
- *   functions read the validated JSON, config/runtime.ts);
+ * - every function: the SDK's browser user agent (bowser), the credential providers after the environment's
+ *   (Lambda gives the role's credentials in AWS_ACCESS_KEY_ID…, the first link of the chain), the YAML loader and
+ *   config schema (packaged functions read the validated JSON, config/runtime.ts);
  * - the SSM client unless the function resolves a `${ssm:…}` placeholder of this config;
  * - the probe: SQS unless the plan has several shards (only the planner sends), SNS and DynamoDB unless
  *   `alarms.mode: self` (the probe then publishes alarm state changes and keeps alarm state);
  * - webhook, meta, sweep: SNS unless a channel has `type: sns`.
- * What a function's code never imports at all (the probe's channels, the webhook's probing) is kept out by the
- * import graph; test/integration/bundles.test.ts checks both from esbuild's metafile, and the size budgets.
+ * What a function's code never imports at all (the probe's channels, the webhook's probing, zod's classic API:
+ * the schemas the functions run are zod/mini, functions/zod-mini.ts) is kept out by the import graph;
+ * test/integration/bundles.test.ts checks both from esbuild's metafile, and the size budgets.
  */
 import { join, resolve } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
@@ -70,14 +70,6 @@ export interface Exclusion {
 }
 
 const ALWAYS: readonly Exclusion[] = [
-  {
-    module: 'node_modules/zod/v4/locales/index.js',
-    why: 'vigil sets no zod locale; English comes with the core',
-  },
-  {
-    module: 'node_modules/zod/v4/classic/from-json-schema.js',
-    why: 'vigil never reads a JSON Schema into zod',
-  },
   { module: 'bowser', why: "the SDK's browser user agent: these bundles run on Node" },
   ...[
     '@aws-sdk/credential-provider-ini',

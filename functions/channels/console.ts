@@ -2,8 +2,8 @@
  * The built-in console channel: prints the digest as plain text (emoji, no ANSI colours) to an injected writer.
  * `vigil dev` routes to it; the name `console` needs no entry under channels:.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { plainDigest } from './rich';
 import { charLength } from './text';
 import type { ChannelModule, SendDeps } from './types';

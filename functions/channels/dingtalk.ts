@@ -4,8 +4,8 @@
  * valid for an hour), the configured keyword in every message — firing and resolved alike, or DingTalk drops the
  * resolved ones with 310000. Success is judged by `errcode`: the robot answers HTTP 200 to everything.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { type CodeTable, classifyErrcode } from './errcode';
 import { placeholderString, robotWebhookUrl } from './fields';
 import {
@@ -46,11 +46,11 @@ export const dingtalkConfigSchema = z.strictObject({
   type: z.literal('dingtalk'),
   url: webhookUrl,
   /** The robot's 加签 secret (SEC…); when set, every request is signed. */
-  secret: placeholderString.min(1).optional(),
+  secret: z.optional(placeholderString.check(z.minLength(1))),
   /** One of the robot's custom keywords; added to every message that does not already contain it. */
-  keyword: z.string().min(1).max(64).optional(),
-  atMobiles: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'use a mobile number')).optional(),
-  atAll: z.boolean().optional(),
+  keyword: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  atMobiles: z.optional(z.array(z.string().check(z.regex(/^\+?[0-9][0-9-]{4,19}$/, 'use a mobile number')))),
+  atAll: z.optional(z.boolean()),
 });
 export type DingtalkConfig = z.infer<typeof dingtalkConfigSchema>;
 

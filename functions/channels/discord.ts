@@ -2,8 +2,8 @@
  * Discord webhook (alerts.md B5c): one embed per alert (decimal colour), a summary line in `content`, and
  * `allowed_mentions` empty so alert text can never ping @everyone or a role. Success is HTTP 204.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { webhookUrl } from './fields';
 import {
   contextLine,
@@ -52,9 +52,9 @@ export const discordConfigSchema = z.strictObject({
   /** https://discord.com/api/webhooks/<id>/<token> (a credential: use ${ssm:...}). */
   url: webhookUrl,
   /** Overrides the webhook's default name. */
-  username: z.string().min(1).max(DISCORD_USERNAME_MAX_CHARS).optional(),
+  username: z.optional(z.string().check(z.minLength(1), z.maxLength(DISCORD_USERNAME_MAX_CHARS))),
   /** Post into this thread of a forum/text channel. */
-  threadId: z.string().regex(/^\d+$/, 'a thread id is a number (snowflake)').optional(),
+  threadId: z.optional(z.string().check(z.regex(/^\d+$/, 'a thread id is a number (snowflake)'))),
 });
 export type DiscordConfig = z.output<typeof discordConfigSchema>;
 

@@ -4,8 +4,8 @@
  * colour comes from alert status and severity — never from rendered text, so a resolved card is always green.
  * Success is judged by `code` (legacy `StatusCode`): business errors arrive with HTTP 200.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { type CodeTable, classifyWithoutCode, codeError } from './errcode';
 import { placeholderString, robotWebhookUrl } from './fields';
 import {
@@ -51,9 +51,9 @@ export const feishuConfigSchema = z.strictObject({
   type: z.literal('feishu'),
   url: webhookUrl,
   /** The bot's signature secret; when set, every request is signed. */
-  secret: placeholderString.min(1).optional(),
+  secret: z.optional(placeholderString.check(z.minLength(1))),
   /** One of the bot's custom keywords; added to every card that does not already contain it. */
-  keyword: z.string().min(1).max(64).optional(),
+  keyword: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type FeishuConfig = z.infer<typeof feishuConfigSchema>;
 

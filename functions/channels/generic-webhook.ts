@@ -3,8 +3,8 @@
  * optional headers. Any 2xx is success. The body stays under `maxBodyBytes`: alerts that do not fit are counted in
  * `truncatedAlerts`, and a single alert too big on its own has its longest texts cut.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { headerName, secretString, webhookUrl } from './fields';
 import { countByStatus, orderForDigest } from './format';
 import { byteLength, takeWithinBudget, truncateTo } from './text';
@@ -19,8 +19,8 @@ export const webhookConfigSchema = z.strictObject({
   type: z.literal('webhook'),
   url: webhookUrl,
   /** Sent with every request, e.g. Authorization: "Bearer ${ssm:/vigil/hook-token}". */
-  headers: z.record(headerName, secretString).optional(),
-  maxBodyBytes: z.number().int().min(1024).default(WEBHOOK_BODY_MAX_BYTES),
+  headers: z.optional(z.record(headerName, secretString)),
+  maxBodyBytes: z._default(z.int().check(z.minimum(1024)), WEBHOOK_BODY_MAX_BYTES),
 });
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 

@@ -2,7 +2,7 @@
  * The one place channels are registered. Adding a channel = its module file + one line here; the config schema
  * (schema.ts), the types below and delivery (notify/deliver.ts) all follow from this object.
  */
-import type { z } from 'zod';
+import type * as z from '../zod-mini';
 import { console } from './console';
 import { dingtalk } from './dingtalk';
 import { discord } from './discord';
@@ -40,7 +40,7 @@ export const CHANNEL_TYPES = Object.keys(CHANNELS) as ChannelType[];
 
 /** The (resolved, validated) config of one channel type; `ChannelConfig` is the union over all types. */
 export type ChannelConfigOf<T extends ChannelType> =
-  Channels[T]['schema'] extends z.ZodType<infer C> ? C : never;
+  Channels[T]['schema'] extends z.ZodMiniType<infer C> ? C : never;
 export type ChannelConfig = { [T in ChannelType]: ChannelConfigOf<T> }[ChannelType];
 /** The rendered message of one channel type. */
 export type ChannelMessageOf<T extends ChannelType> = ReturnType<Channels[T]['render']>;

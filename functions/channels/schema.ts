@@ -3,7 +3,7 @@
  * in the registry (each module owns its own schema). The name `console` is reserved for the built-in console
  * channel, which needs no entry: routes may name it directly.
  */
-import { z } from 'zod';
+import * as z from '../zod-mini';
 import { CHANNEL_TYPES, CHANNELS, type ChannelConfig, type ChannelType } from './registry';
 
 export const CHANNEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -19,11 +19,11 @@ const knownTypes = CHANNEL_TYPES.join(', ');
 // discriminatedUnion needs object schemas; ChannelModule only promises a ZodType, so check it once at load.
 const options = CHANNEL_TYPES.map((type) => {
   const schema: unknown = CHANNELS[type].schema;
-  if (!(schema instanceof z.ZodObject)) {
+  if (!(schema instanceof z.ZodMiniObject)) {
     throw new Error(`channel module "${type}": schema must be a z.object with type: z.literal('${type}')`);
   }
   return schema;
-}) as [z.ZodObject, ...z.ZodObject[]];
+}) as [z.ZodMiniObject, ...z.ZodMiniObject[]];
 
 const channelConfigSchema = z.discriminatedUnion('type', options, {
   error: (issue) => {
@@ -33,17 +33,17 @@ const channelConfigSchema = z.discriminatedUnion('type', options, {
     if (type === undefined) return `type is required: one of ${knownTypes}`;
     return `unknown channel type ${JSON.stringify(type)}: use one of ${knownTypes}`;
   },
-}) as unknown as z.ZodType<ChannelConfig, ChannelConfigInput>;
+}) as unknown as z.ZodMiniType<ChannelConfig, ChannelConfigInput>;
 
 const NAME_RULE = 'use 1-64 letters, digits, _ . - (start with a letter or digit)';
 const CONSOLE_RESERVED =
   '"console" is the built-in console channel: routes can use it without defining it; rename this one';
 
-export const channelsSchema: z.ZodType<ChannelsConfig, Record<string, ChannelConfigInput>> = z.record(
-  z
-    .string()
-    .regex(CHANNEL_NAME_RE, NAME_RULE)
-    .refine((name) => name !== CONSOLE_CHANNEL_NAME, CONSOLE_RESERVED),
+export const channelsSchema: z.ZodMiniType<ChannelsConfig, Record<string, ChannelConfigInput>> = z.record(
+  z.string().check(
+    z.regex(CHANNEL_NAME_RE, NAME_RULE),
+    z.refine((name) => name !== CONSOLE_CHANNEL_NAME, CONSOLE_RESERVED),
+  ),
   channelConfigSchema,
   {
     // zod reports a bad key as "Invalid key in record"; say which rule it broke.

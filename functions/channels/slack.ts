@@ -2,8 +2,8 @@
  * Slack incoming webhook (alerts.md B1): one attachment per alert for the colour bar, Block Kit blocks inside it,
  * top-level `text` as the notification fallback. Success is HTTP 200 with body `ok`.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { webhookUrl } from './fields';
 import {
   contextLine,

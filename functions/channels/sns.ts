@@ -10,11 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
 import type { Alert, Severity } from '../alerts/types';
 import { SEVERITIES } from '../alerts/types';
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
 import { redact } from '../logging/redact';
+import * as z from '../zod-mini';
 import {
   alertFacts,
   digestTitle,
@@ -41,17 +41,19 @@ const FIELD_MAX_BYTES = 4096;
 
 const TOPIC_ARN_RE = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 
-const topicArn = z.string().superRefine((value, ctx) => {
-  const problem = placeholderError(value);
-  if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
-  if (PLACEHOLDER_RE.test(value)) return;
-  if (!TOPIC_ARN_RE.test(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`,
-    });
-  }
-});
+const topicArn = z.string().check(
+  z.superRefine((value, ctx) => {
+    const problem = placeholderError(value);
+    if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
+    if (PLACEHOLDER_RE.test(value)) return;
+    if (!TOPIC_ARN_RE.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`,
+      });
+    }
+  }),
+);
 
 export const snsConfigSchema = z.strictObject({
   type: z.literal('sns'),

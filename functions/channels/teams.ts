@@ -3,8 +3,8 @@
  * in the attachment envelope, one coloured container per alert. Workflows answers 202 Accepted (the flow runs
  * later); legacy connectors answered 200 with a failure text, which is checked too.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { webhookUrl } from './fields';
 import {
   contextLine,

@@ -4,8 +4,8 @@
  * in UTF-16 code units (its entity offsets are UTF-16), which is also the safe side of "characters".
  * On 400 "can't parse entities" the message is sent once more without markup.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import * as z from '../zod-mini';
 import { secretString, webhookUrl } from './fields';
 import { digestTitle, moreNote, orderForDigest } from './format';
 import { alertLines, plainDigest, type RichLine } from './rich';
@@ -21,20 +21,22 @@ const ALERT_CAPS = { summary: 300, description: 1000, labels: 500, measure: utf1
 export const telegramConfigSchema = z.strictObject({
   type: z.literal('telegram'),
   /** Bot API base URL: a proxy or a test server instead of api.telegram.org. */
-  apiUrl: webhookUrl.default(TELEGRAM_DEFAULT_API_URL),
+  apiUrl: z._default(webhookUrl, TELEGRAM_DEFAULT_API_URL),
   /** The bot token from @BotFather (a credential: use ${ssm:...}). */
-  token: secretString.refine(
-    (token) => token.includes('${') || /^\d+:[A-Za-z0-9_-]+$/.test(token),
-    'a bot token looks like 123456:ABC-DEF... (value not shown)',
+  token: secretString.check(
+    z.refine(
+      (token) => token.includes('${') || /^\d+:[A-Za-z0-9_-]+$/.test(token),
+      'a bot token looks like 123456:ABC-DEF... (value not shown)',
+    ),
   ),
   /** A chat id (-1001234567890) or a public channel's @username. */
   chatId: z.union([
-    z.number().int(),
-    z.string().regex(/^(?:-?\d+|@[A-Za-z0-9_]{4,}|\$\{.+\})$/, 'use a numeric id or @channel'),
+    z.int(),
+    z.string().check(z.regex(/^(?:-?\d+|@[A-Za-z0-9_]{4,}|\$\{.+\})$/, 'use a numeric id or @channel')),
   ]),
   /** Forum topic (message_thread_id). */
-  threadId: z.number().int().positive().optional(),
-  disableNotification: z.boolean().optional(),
+  threadId: z.optional(z.int().check(z.positive())),
+  disableNotification: z.optional(z.boolean()),
 });
 export type TelegramConfig = z.output<typeof telegramConfigSchema>;
 

@@ -2,8 +2,8 @@
  * The contract every channel module fulfils: schema → pure render → send (the only I/O) → vendor-specific
  * response check. Retries, fan-out, dead-lettering and redaction live outside the modules (notify/deliver.ts, notify/retry.ts, deadletter/).
  */
-import type { z } from 'zod';
 import type { Alert } from '../alerts/types';
+import type * as z from '../zod-mini';
 
 /** Why a delivery failed; metrics and logs use it as a label (after Alertmanager's notify reasons). */
 export const DELIVERY_REASONS = [
@@ -86,7 +86,7 @@ export interface SendDeps {
  */
 export interface ChannelModule<T extends string, C extends { type: T }, M> {
   readonly type: T;
-  readonly schema: z.ZodType<C>;
+  readonly schema: z.ZodMiniType<C>;
   /** Pure: all alerts of one delivery become one message (a digest), within the vendor's limits. */
   render(alerts: readonly Alert[], config: C, ctx: RenderContext): M;
   /** Sends one rendered message; resolves on the vendor's own success signal, throws DeliveryError otherwise. */

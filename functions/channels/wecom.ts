@@ -8,9 +8,9 @@
  * be pinged, the digest goes out as plain `text` (2048 bytes), otherwise as coloured markdown (4096 bytes) with
  * `<@userid>`. Mentions only ping while something fires: an all-resolved digest wakes nobody up.
  */
-import { z } from 'zod';
 import type { Alert } from '../alerts/types';
 import { PLACEHOLDER_RE, placeholderError } from '../config/secrets';
+import * as z from '../zod-mini';
 import { type CodeTable, classifyErrcode } from './errcode';
 import {
   alertFacts,
@@ -38,32 +38,34 @@ const MENTION_ALL = '@all';
 // Config
 
 /** A webhook URL (a credential: never echoed in messages) or a ${...} placeholder resolved before send. */
-const webhookUrl = z.string().superRefine((value, ctx) => {
-  const placeholder = placeholderError(value);
-  if (placeholder) return void ctx.addIssue({ code: 'custom', message: placeholder });
-  if (PLACEHOLDER_RE.test(value)) return;
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is not an http(s) URL (expected https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…)',
-    });
-  } else if (!new URL(value).searchParams.get('key')) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'has no key= parameter: copy the whole webhook URL from the robot settings',
-    });
-  }
-});
+const webhookUrl = z.string().check(
+  z.superRefine((value, ctx) => {
+    const placeholder = placeholderError(value);
+    if (placeholder) return void ctx.addIssue({ code: 'custom', message: placeholder });
+    if (PLACEHOLDER_RE.test(value)) return;
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is not an http(s) URL (expected https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…)',
+      });
+    } else if (!new URL(value).searchParams.get('key')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'has no key= parameter: copy the whole webhook URL from the robot settings',
+      });
+    }
+  }),
+);
 
 export const wecomConfigSchema = z.strictObject({
   type: z.literal('wecom'),
   url: webhookUrl,
   /** WeCom userids to mention, or "@all". */
-  mention: z.array(z.string().min(1)).optional(),
+  mention: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Mobile numbers to mention (or "@all"); forces the text msgtype. */
-  mentionMobiles: z
-    .array(z.string().regex(/^(?:@all|\+?[0-9][0-9-]{4,19})$/, 'use a mobile number or "@all"'))
-    .optional(),
+  mentionMobiles: z.optional(
+    z.array(z.string().check(z.regex(/^(?:@all|\+?[0-9][0-9-]{4,19})$/, 'use a mobile number or "@all"'))),
+  ),
 });
 export type WecomConfig = z.infer<typeof wecomConfigSchema>;
 

@@ -655,7 +655,8 @@ export const configSchema = z
         public: z.boolean().default(false),
       })
       .default({ hmacHeader: DEFAULTS.hmacHeader, defaultSeverity: DEFAULTS.defaultSeverity, public: false }),
-    channels: channelsSchema.default({}),
+    // A zod/mini schema (channels/schema.ts) has no methods to chain: wrap it.
+    channels: z._default(channelsSchema, {}),
     routes: z.array(routeSchema).default([]),
     alerts: alertsSchema.prefault({}),
     maintenance: z.array(maintenanceSchema).default([]),

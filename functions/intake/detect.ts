@@ -18,8 +18,8 @@
  * vigil neither verifies SNS signatures nor visits SubscribeURL; subscribe the Lambda function itself to the
  * topic, which SNS confirms on its own and which needs neither.
  */
-import { z } from 'zod';
 import type { Severity } from '../alerts/types';
+import * as z from '../zod-mini';
 import {
   describeIssues,
   isRecord,
@@ -27,6 +27,7 @@ import {
   type NormalizeContext,
   type Normalized,
   type NormalizeResult,
+  optionalString,
   reason,
 } from './normalize';
 import { isAlertmanagerPayload, normalizeAlertmanager } from './sources/alertmanager';
@@ -77,9 +78,9 @@ const snsRecordSchema = z.looseObject({
   EventSource: z.literal('aws:sns'),
   Sns: z.looseObject({
     Message: z.string(),
-    MessageId: z.string().optional().catch(undefined),
-    TopicArn: z.string().optional().catch(undefined),
-    Timestamp: z.string().optional().catch(undefined),
+    MessageId: optionalString,
+    TopicArn: optionalString,
+    Timestamp: optionalString,
   }),
 });
 

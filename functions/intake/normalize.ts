@@ -2,8 +2,8 @@
  * Helpers every source module shares: the normalisation contract, one-line reasons, lenient field parsing,
  * timestamps and links. Pure: "now" comes in through the context.
  */
-import { z } from 'zod';
 import type { Alert, Severity } from '../alerts/types';
+import * as z from '../zod-mini';
 
 /** What normalisation needs besides the payload. */
 export interface NormalizeContext {
@@ -65,11 +65,16 @@ export function isoTime(value: unknown): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-// Lenient optional fields: a wrong type in a field we only display drops that field instead of the whole alert,
-// because senders do not retry a 4xx (Alertmanager, Grafana) and a partial alert beats a lost one.
-export const optionalString = z.string().optional().catch(undefined);
-export const optionalNumber = z.number().optional().catch(undefined);
-export const optionalBoolean = z.boolean().optional().catch(undefined);
+/**
+ * A lenient optional field: a wrong type in a field we only display drops that field instead of the whole alert,
+ * because senders do not retry a 4xx (Alertmanager, Grafana) and a partial alert beats a lost one.
+ */
+export function lenient<T extends z.ZodMiniType>(schema: T) {
+  return z.catch(z.optional(schema), undefined);
+}
+export const optionalString = lenient(z.string());
+export const optionalNumber = lenient(z.number());
+export const optionalBoolean = lenient(z.boolean());
 
 /** Scalars become strings (a sender's `code: 500` is still a label); nested values are dropped. */
 export function scalarStrings(value: unknown): Record<string, string> {
@@ -87,15 +92,16 @@ export function scalarStrings(value: unknown): Record<string, string> {
 }
 
 /** A required string map (labels): must be an object; scalar values kept as strings. */
-export const stringMap = z
-  .custom<Record<string, unknown>>(
+export const stringMap = z.pipe(
+  z.custom<Record<string, unknown>>(
     (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
     'expected an object of strings',
-  )
-  .transform(scalarStrings);
+  ),
+  z.transform((labels: Record<string, unknown>) => scalarStrings(labels)),
+);
 
 /** An optional string map (annotations): anything that is not an object counts as empty. */
-export const optionalStringMap = z.unknown().optional().transform(scalarStrings);
+export const optionalStringMap = z.pipe(z.optional(z.unknown()), z.transform(scalarStrings));
 
 function pathText(path: readonly PropertyKey[]): string {
   let text = '';
@@ -109,7 +115,7 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 /** The first zod issue as `prefix.path: message (+N more)`, one line. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
+export function describeIssues(error: z.core.$ZodError, prefix = ''): string {
   const [first] = error.issues;
   if (!first) return reason(`${prefix || 'payload'}: invalid`);
   const path = pathText(first.path);

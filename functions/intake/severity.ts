@@ -20,8 +20,8 @@
  *
  * Normalisation writes the decided level back into `labels.severity`, so routes match the canonical words only.
  */
-import { z } from 'zod';
 import { type AlertLink, SEVERITIES, type Severity } from '../alerts/types';
+import * as z from '../zod-mini';
 import { httpUrl } from './normalize';
 
 /** Accepted spellings (lower-case) → level. A Map, not an object, so "constructor" or "__proto__" never match. */

@@ -12,8 +12,8 @@
  * with Intl, so local hours follow the zone's DST. Parsing reports Alertmanager's messages; vigil also refuses
  * what Alertmanager accepts but can never match (a month outside 1…12, an empty list).
  */
-import { z } from 'zod';
 import { compileLabelMatch, type LabelMatch } from '../routing/routes';
+import * as z from '../zod-mini';
 import {
   compileMatchers,
   type Labels,
@@ -240,49 +240,56 @@ export function containsTime(interval: TimeInterval, ms: number): boolean {
 
 /** Turns a parser's error (IntervalError, MatcherError) into a config issue at the value's path. */
 const parsed = <I, O>(
-  input: z.ZodType<I>,
+  input: z.ZodMiniType<I>,
   parse: (value: I) => O,
   expected: new (...args: never[]) => Error = IntervalError,
 ) =>
-  input.transform((value, ctx) => {
-    try {
-      return parse(value);
-    } catch (error) {
-      if (!(error instanceof expected)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message });
-      return z.NEVER;
-    }
-  });
+  z.pipe(
+    input,
+    z.transform((value: I, ctx) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        if (!(error instanceof expected)) throw error;
+        // Mini's transform context has no addIssue (classic adds one): push the issue as classic would.
+        ctx.issues.push({ code: 'custom', message: error.message, input: value });
+        return z.NEVER;
+      }
+    }),
+  );
 
 /** YAML may give `days_of_month: [1, -1]` as numbers; Alertmanager reads them as text. */
-const rangeText = z.union([z.string(), z.number().int()]).transform(String);
+const rangeText = z.pipe(z.union([z.string(), z.int()]), z.transform(String));
+const EMPTY_LIST = 'an empty list never matches: remove the key or add a range';
 const rangeList = (parse: (text: string) => InclusiveRange) =>
-  z.array(parsed(rangeText, parse)).min(1, 'an empty list never matches: remove the key or add a range');
+  z.array(parsed(rangeText, parse)).check(z.minLength(1, EMPTY_LIST));
 
-export const timeIntervalSchema = z
-  .strictObject({
-    times: z
-      .array(
-        parsed(
-          z.strictObject({ start_time: z.string().optional(), end_time: z.string().optional() }),
-          parseTimeRange,
-        ),
-      )
-      .min(1, 'an empty list never matches: remove the key or add a range')
-      .optional(),
-    weekdays: rangeList(parseWeekdayRange).optional(),
-    days_of_month: rangeList(parseDayOfMonthRange).optional(),
-    months: rangeList(parseMonthRange).optional(),
-    years: rangeList(parseYearRange).optional(),
-    location: z
-      .string()
-      .superRefine((location, ctx) => {
-        const problem = locationProblem(location);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .optional(),
-  })
-  .transform(
+export const timeIntervalSchema = z.pipe(
+  z.strictObject({
+    times: z.optional(
+      z
+        .array(
+          parsed(
+            z.strictObject({ start_time: z.optional(z.string()), end_time: z.optional(z.string()) }),
+            parseTimeRange,
+          ),
+        )
+        .check(z.minLength(1, EMPTY_LIST)),
+    ),
+    weekdays: z.optional(rangeList(parseWeekdayRange)),
+    days_of_month: z.optional(rangeList(parseDayOfMonthRange)),
+    months: z.optional(rangeList(parseMonthRange)),
+    years: z.optional(rangeList(parseYearRange)),
+    location: z.optional(
+      z.string().check(
+        z.superRefine((location, ctx) => {
+          const problem = locationProblem(location);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+    ),
+  }),
+  z.transform(
     (raw): TimeInterval => ({
       ...(raw.times ? { times: raw.times } : {}),
       ...(raw.weekdays ? { weekdays: raw.weekdays } : {}),
@@ -291,7 +298,8 @@ export const timeIntervalSchema = z
       ...(raw.years ? { years: raw.years } : {}),
       ...(raw.location ? { location: raw.location } : {}),
     }),
-  );
+  ),
+);
 
 /** One `matchers:` line: one or more matchers as Alertmanager's config writes them (`alertname=~"Http.*"`). */
 export const matcherLineSchema = parsed(z.string(), parseMatchers, MatcherError);

@@ -2,7 +2,7 @@
  * Prometheus Alertmanager webhook payloads (version "4", notify/webhook/webhook.go). A payload is a whole group's
  * current membership, firing and resolved alerts mixed; every alert carries its own status and fingerprint.
  */
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import {
   describeIssues,
   isRecord,

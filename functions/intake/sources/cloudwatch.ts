@@ -17,14 +17,15 @@
  * skipped as well: nothing fired. Only EventBridge and alarm-action payloads carry that reason; SNS messages do not,
  * so via SNS a new alarm's first OK arrives as a resolved alert with transition "INSUFFICIENT_DATA → OK".
  */
-import { z } from 'zod';
 import { COMPARISONS } from '../../alarms/threshold';
 import { alarmFingerprint } from '../../alerts/fingerprint';
 import type { Alert, AlertLink, AlertMetric, AlertStatus } from '../../alerts/types';
+import * as z from '../../zod-mini';
 import {
   describeIssues,
   isoTime,
   isRecord,
+  lenient,
   type NormalizeContext,
   type NormalizeResult,
   oneLine,
@@ -49,7 +50,7 @@ const CREATION_REASON_PREFIX = 'Unchecked: Initial alarm creation';
 // because it is only displayed, and a partial alert beats a lost one.
 
 /** CloudWatch alarm names are never blank; a blank one cannot name an alert. */
-const alarmName = z.string().refine((name) => name.trim() !== '', 'must not be blank');
+const alarmName = z.string().check(z.refine((name) => name.trim() !== '', 'must not be blank'));
 
 /** One entry of a metric-math alarm's metrics, SNS spelling. */
 const snsMetricQuerySchema = z.looseObject({
@@ -58,21 +59,19 @@ const snsMetricQuerySchema = z.looseObject({
   Label: optionalString,
   ReturnData: optionalBoolean,
   Period: optionalNumber,
-  MetricStat: z
-    .looseObject({
-      Metric: z
-        .looseObject({
+  MetricStat: lenient(
+    z.looseObject({
+      Metric: lenient(
+        z.looseObject({
           MetricName: optionalString,
           Namespace: optionalString,
-          Dimensions: z.unknown().optional(),
-        })
-        .optional()
-        .catch(undefined),
+          Dimensions: z.optional(z.unknown()),
+        }),
+      ),
       Period: optionalNumber,
       Stat: optionalString,
-    })
-    .optional()
-    .catch(undefined),
+    }),
+  ),
 });
 
 export const snsAlarmTriggerSchema = z.looseObject({
@@ -82,7 +81,7 @@ export const snsAlarmTriggerSchema = z.looseObject({
   Statistic: optionalString,
   ExtendedStatistic: optionalString,
   /** `[{name, value}]`, lower-case keys. */
-  Dimensions: z.unknown().optional(),
+  Dimensions: z.optional(z.unknown()),
   Period: optionalNumber,
   EvaluationPeriods: optionalNumber,
   ComparisonOperator: optionalString,
@@ -90,7 +89,7 @@ export const snsAlarmTriggerSchema = z.looseObject({
   /** Sometimes decorated ("- TreatMissingData: missing"): displayed, never interpreted. */
   TreatMissingData: optionalString,
   /** Metric-math alarms: no MetricName/Namespace/Dimensions above, these instead. */
-  Metrics: z.array(z.unknown()).optional().catch(undefined),
+  Metrics: lenient(z.array(z.unknown())),
 });
 
 /** The decoded SNS `Message` of a metric or composite alarm. */
@@ -107,9 +106,9 @@ export const snsAlarmMessageSchema = z.looseObject({
   OldStateValue: optionalString,
   /** Composite alarms. */
   AlarmRule: optionalString,
-  TriggeringChildren: z.unknown().optional(),
+  TriggeringChildren: z.optional(z.unknown()),
   /** Missing on composite alarms. */
-  Trigger: snsAlarmTriggerSchema.optional().catch(undefined),
+  Trigger: lenient(snsAlarmTriggerSchema),
 });
 export type SnsAlarmMessage = z.output<typeof snsAlarmMessageSchema>;
 
@@ -120,24 +119,26 @@ const metricQuerySchema = z.looseObject({
   label: optionalString,
   returnData: optionalBoolean,
   period: optionalNumber,
-  metricStat: z
-    .looseObject({
-      metric: z
-        .looseObject({ namespace: optionalString, name: optionalString, dimensions: z.unknown().optional() })
-        .optional()
-        .catch(undefined),
+  metricStat: lenient(
+    z.looseObject({
+      metric: lenient(
+        z.looseObject({
+          namespace: optionalString,
+          name: optionalString,
+          dimensions: z.optional(z.unknown()),
+        }),
+      ),
       period: optionalNumber,
       stat: optionalString,
-    })
-    .optional()
-    .catch(undefined),
+    }),
+  ),
 });
 
 const alarmStateSchema = z.looseObject({
   value: z.string(),
   reason: optionalString,
   /** A JSON string (sometimes already an object): threshold, recentDatapoints, evaluatedDatapoints … */
-  reasonData: z.unknown().optional(),
+  reasonData: z.optional(z.unknown()),
   timestamp: optionalString,
 });
 
@@ -145,17 +146,16 @@ const alarmStateSchema = z.looseObject({
 export const alarmDetailSchema = z.looseObject({
   alarmName: alarmName,
   state: alarmStateSchema,
-  previousState: alarmStateSchema.optional().catch(undefined),
-  configuration: z
-    .looseObject({
+  previousState: lenient(alarmStateSchema),
+  configuration: lenient(
+    z.looseObject({
       description: optionalString,
-      metrics: z.array(z.unknown()).optional().catch(undefined),
+      metrics: lenient(z.array(z.unknown())),
       alarmRule: optionalString,
-    })
-    .optional()
-    .catch(undefined),
+    }),
+  ),
   /** With tag propagation enabled: alarm tags, which become labels. */
-  alarmTags: z.unknown().optional(),
+  alarmTags: z.optional(z.unknown()),
 });
 
 export const eventBridgeAlarmEventSchema = z.looseObject({
@@ -166,7 +166,7 @@ export const eventBridgeAlarmEventSchema = z.looseObject({
   /** A region code here. */
   region: optionalString,
   time: optionalString,
-  resources: z.array(z.unknown()).optional().catch(undefined),
+  resources: lenient(z.array(z.unknown())),
   detail: alarmDetailSchema,
 });
 export type EventBridgeAlarmEvent = z.output<typeof eventBridgeAlarmEventSchema>;
@@ -183,10 +183,10 @@ export type AlarmActionEvent = z.output<typeof alarmActionEventSchema>;
 
 const reasonDataSchema = z.looseObject({
   threshold: optionalNumber,
-  recentDatapoints: z.array(z.unknown()).optional().catch(undefined),
-  evaluatedDatapoints: z.array(z.unknown()).optional().catch(undefined),
+  recentDatapoints: lenient(z.array(z.unknown())),
+  evaluatedDatapoints: lenient(z.array(z.unknown())),
   /** Composite alarms. */
-  triggeringAlarms: z.array(z.unknown()).optional().catch(undefined),
+  triggeringAlarms: lenient(z.array(z.unknown())),
 });
 type ReasonData = z.output<typeof reasonDataSchema>;
 

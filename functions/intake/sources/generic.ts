@@ -2,7 +2,7 @@
  * The generic shape for anything else that can POST JSON: `{"alerts":[{labels, annotations?, status?, …}]}`, i.e.
  * Alertmanager's alert objects without the envelope. status defaults to firing; `value` may be a number.
  */
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import {
   describeIssues,
   isRecord,
@@ -17,9 +17,9 @@ export const genericPayloadSchema = z.looseObject({
 });
 export type GenericPayload = z.output<typeof genericPayloadSchema>;
 
-export const genericAlertSchema = labelledAlertSchema.extend({
+export const genericAlertSchema = z.extend(labelledAlertSchema, {
   /** A number, or a numeric string ("37.5"); anything else is ignored. */
-  value: z.unknown().optional(),
+  value: z.optional(z.unknown()),
 });
 export type GenericAlert = z.output<typeof genericAlertSchema>;
 

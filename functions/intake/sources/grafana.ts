@@ -2,8 +2,8 @@
  * Grafana unified alerting webhook contact point (version "1", grafana/alerting receivers/webhook/v1): the
  * Alertmanager shape plus per-alert silenceURL, dashboardURL, panelURL, imageURL and the query `values`.
  */
-import { z } from 'zod';
 import type { AlertLink } from '../../alerts/types';
+import * as z from '../../zod-mini';
 import {
   describeIssues,
   httpUrl,
@@ -19,7 +19,7 @@ import { labelledAlertSchema, normalizeLabelledAlerts } from './labelled';
 
 export const grafanaPayloadSchema = z.looseObject({
   version: z.literal('1'),
-  orgId: z.unknown().optional(),
+  orgId: z.optional(z.unknown()),
   /** "alerting" if any alert fires, else "ok". */
   state: optionalString,
   status: optionalString,
@@ -30,15 +30,15 @@ export const grafanaPayloadSchema = z.looseObject({
 });
 export type GrafanaPayload = z.output<typeof grafanaPayloadSchema>;
 
-export const grafanaAlertSchema = labelledAlertSchema.extend({
-  silenceURL: z.unknown().optional(),
-  dashboardURL: z.unknown().optional(),
-  panelURL: z.unknown().optional(),
-  imageURL: z.unknown().optional(),
+export const grafanaAlertSchema = z.extend(labelledAlertSchema, {
+  silenceURL: z.optional(z.unknown()),
+  dashboardURL: z.optional(z.unknown()),
+  panelURL: z.optional(z.unknown()),
+  imageURL: z.optional(z.unknown()),
   /** refId → number, e.g. { B: 44.2, C: 1 }. */
-  values: z.unknown().optional(),
+  values: z.optional(z.unknown()),
   /** Older Grafana: "[ var='B' labels={…} value=44.2 ], [ var='C' labels={…} value=1 ]". */
-  valueString: z.unknown().optional(),
+  valueString: z.optional(z.unknown()),
 });
 export type GrafanaAlert = z.output<typeof grafanaAlertSchema>;
 

@@ -2,9 +2,9 @@
  * The Prometheus data model shared by Alertmanager, Grafana and the generic shape: an alert is a label set plus
  * annotations, a status and start/end times. Each source module adds its own envelope and extras on top.
  */
-import { z } from 'zod';
 import { labelsFingerprint, sourceFingerprint } from '../../alerts/fingerprint';
 import type { Alert, AlertLink, AlertSource, AlertStatus } from '../../alerts/types';
+import * as z from '../../zod-mini';
 import {
   describeIssues,
   httpUrl,
@@ -24,13 +24,13 @@ export const UNNAMED_ALERT = 'alert';
 
 /** Fields every labelled alert may have. Only `labels` is required: it is the alert's identity. */
 export const labelledAlertSchema = z.looseObject({
-  status: z.unknown().optional(),
+  status: z.optional(z.unknown()),
   labels: stringMap,
   annotations: optionalStringMap,
-  startsAt: z.unknown().optional(),
-  endsAt: z.unknown().optional(),
-  generatorURL: z.unknown().optional(),
-  fingerprint: z.unknown().optional(),
+  startsAt: z.optional(z.unknown()),
+  endsAt: z.optional(z.unknown()),
+  generatorURL: z.optional(z.unknown()),
+  fingerprint: z.optional(z.unknown()),
 });
 export type LabelledAlert = z.output<typeof labelledAlertSchema>;
 
@@ -40,7 +40,7 @@ export interface LabelledExtras {
   value?: number;
 }
 
-export interface LabelledOptions<S extends z.ZodType<LabelledAlert, unknown>> {
+export interface LabelledOptions<S extends z.ZodMiniType<LabelledAlert, unknown>> {
   source: AlertSource;
   /** Prefix of skip/error reasons, e.g. "alertmanager". */
   what: string;
@@ -67,7 +67,7 @@ function firstLine(text: string | undefined): string | undefined {
 }
 
 /** Normalises one alert; a string is the reason it was unusable. */
-function normalizeOne<S extends z.ZodType<LabelledAlert, unknown>>(
+function normalizeOne<S extends z.ZodMiniType<LabelledAlert, unknown>>(
   raw: unknown,
   options: LabelledOptions<S>,
   ctx: NormalizeContext,
@@ -124,7 +124,7 @@ function normalizeOne<S extends z.ZodType<LabelledAlert, unknown>>(
  * Normalises a list of labelled alerts. Unusable alerts are skipped with a reason; if none is usable the whole
  * payload is an error, because then the sender should hear about it (a 400 instead of a silent 200).
  */
-export function normalizeLabelledAlerts<S extends z.ZodType<LabelledAlert, unknown>>(
+export function normalizeLabelledAlerts<S extends z.ZodMiniType<LabelledAlert, unknown>>(
   rawAlerts: readonly unknown[],
   options: LabelledOptions<S>,
   ctx: NormalizeContext,

@@ -5,7 +5,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { discord } from '../../../functions/channels/discord';
 import {
   CHANNEL_TYPES,
@@ -18,6 +17,7 @@ import {
 } from '../../../functions/channels/registry';
 import { channelsSchema, resolveChannel } from '../../../functions/channels/schema';
 import { slack } from '../../../functions/channels/slack';
+import * as z from '../../../functions/zod-mini';
 
 const CHANNELS_DIR = join(__dirname, '..', '..', '..', 'functions', 'channels');
 
@@ -28,7 +28,7 @@ function looksLikeChannelModule(value: unknown): value is { type: string } {
     typeof Reflect.get(value, 'type') === 'string' &&
     typeof Reflect.get(value, 'render') === 'function' &&
     typeof Reflect.get(value, 'send') === 'function' &&
-    Reflect.get(value, 'schema') instanceof z.ZodType
+    Reflect.get(value, 'schema') instanceof z.ZodMiniType
   );
 }
 
