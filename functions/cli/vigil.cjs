@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI directly (tsx transpiles on load); the Lambda bundles are built by esbuild instead.
+
+const problem = require('./node-version.cjs').nodeVersionProblem(process.version);
+if (problem) {
+  console.error(problem);
+  process.exit(2);
+}
+
 require('tsx/cjs/api').register();
 const { main } = require('./main.ts');
 
