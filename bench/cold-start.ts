@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadConfig } from '../functions/config/load';
 import { buildLambdaBundle, LAMBDA_BUILD_OPTIONS, LAMBDA_FUNCTIONS, REPO_ROOT } from '../infra/bundle';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const RUNS = 15;
 /** The repo's example (no secrets, no SNS channel) and the deployable fixture (${ssm:} token, SNS channel). */
@@ -174,6 +174,4 @@ and the flag does not (README "Cold start").`,
   };
 }
 
-if (require.main === module) {
-  run().then((section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`));
-}
+runAlone(module, run);

@@ -24,7 +24,7 @@ import { setFakeAwsEnv } from '../test/fakes/aws';
 import { startFakeCloudWatch } from '../test/fakes/cloudwatch';
 import { reply, startFakeVendor } from '../test/fakes/vendors';
 import { startHttpServer } from '../test/helpers/servers';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const TARGETS = 1_000;
 const ROUNDS_PER_MONTH = 43_200;
@@ -195,6 +195,4 @@ goal is ≤ $5. The cheapest mode all-in: ${usd(row.lean.usd)} (goal ≤ $50).`,
   };
 }
 
-if (require.main === module) {
-  run().then((section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`));
-}
+runAlone(module, run);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneFamilyPage } from '../test/helpers/pages';
 import { bundleLikeLambda } from './bundle';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const HEALTHY_TARGETS = 16;
 const HEALTHY_DELAY_MS = 150;
@@ -174,12 +174,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'Heavy pages next to healthy targets', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { JSONPathEnvironment } from 'json-p3';
 import { query as rfcQuery } from 'jsonpath-rfc9535';
 import rfcParse from 'jsonpath-rfc9535/parser';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const CTS_FILE = join(
   __dirname,
@@ -173,12 +173,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'JSONPath (RFC 9535)', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

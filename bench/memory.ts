@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneFamilyPage } from '../test/helpers/pages';
 import { bundleLikeLambda } from './bundle';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const MB = 1024 * 1024;
 const MIN_HEAP_MB = 8;
@@ -104,12 +104,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'Memory per prometheus target', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

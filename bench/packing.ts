@@ -10,7 +10,7 @@ import {
   packBatches,
   putMetricDataBodyBytes,
 } from '../functions/metrics/pack';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const NS = 'Vigil';
 const N = 10_000;
@@ -107,12 +107,4 @@ export async function run(): Promise<BenchSection> {
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

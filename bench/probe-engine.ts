@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { httpProbe, type ProbeRequest } from '../functions/probing/http';
 import { mapWithConcurrency } from '../functions/probing/pool';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const PROBES = 1_000;
 const CONCURRENCY = 100;
@@ -353,12 +353,4 @@ function render(vigil: VigilResults, blackbox: BlackboxResult | undefined): stri
   return lines.join('\n');
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePrometheus } from '../functions/prometheus/parse';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 // The peer is CommonJS without type declarations; its default export is parse(text).
 const parsePeer = require('parse-prometheus-text-format') as (text: string) => unknown;
@@ -134,12 +134,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'Prometheus text parser', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

@@ -19,7 +19,7 @@ import {
   ScrapeSource,
   type SeriesSamples,
 } from '../functions/promql';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const NODE_EXPORTER_PAGE = join(__dirname, '../test/fixtures/prometheus/node_exporter.txt');
 const ROUND_MS = 60_000;
@@ -189,12 +189,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'PromQL engine', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

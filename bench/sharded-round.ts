@@ -20,7 +20,7 @@ import { probeTimeoutSeconds } from '../functions/probing/timing';
 import { setFakeAwsEnv } from '../test/fakes/aws';
 import { startFakeCloudWatch } from '../test/fakes/cloudwatch';
 import { bundleLikeLambda } from './bundle';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const TARGETS = 10_000;
 const HANGING_EVERY = 10;
@@ -154,12 +154,4 @@ export async function run(): Promise<BenchSection> {
   }
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

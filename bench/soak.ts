@@ -7,7 +7,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const ROUNDS = 4;
 const POSTS = 2000;
@@ -101,6 +101,4 @@ ${rows.join('\n')}`,
   }
 }
 
-if (require.main === module) {
-  run().then((section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`));
-}
+runAlone(module, run);

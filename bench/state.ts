@@ -12,7 +12,7 @@ import { recordRound } from '../functions/probing/state/history';
 import { emptyState, type ShardState } from '../functions/probing/state/types';
 import { setFakeAwsEnv } from '../test/fakes/aws';
 import { startFakeS3 } from '../test/fakes/s3';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const TARGETS = 100;
 const SERIES = 50;
@@ -118,12 +118,4 @@ export async function run(): Promise<BenchSection> {
   return { title: 'Rate-state store', markdown };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => console.log(`## ${section.title}\n\n${section.markdown}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

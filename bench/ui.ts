@@ -21,7 +21,7 @@ import type { AlertStateStore } from '../functions/state/item-store';
 import { openAlarmHistory } from '../functions/ui/alarm-history';
 import { createUi } from '../functions/ui/routes';
 import { openBrowser } from '../test/helpers/browser';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const TARGETS = 10;
 const METRICS = ['ProbeSuccess', 'ProbeDuration', 'Goroutines', 'MemoryAllocMB', 'Http5xx'] as const;
@@ -224,12 +224,4 @@ The page never sends the raw day: the series endpoint thins each line to the low
   };
 }
 
-if (require.main === module) {
-  run().then(
-    (section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`),
-    (error) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAlone(module, run);

@@ -20,7 +20,7 @@ import type { DispatchDeps } from '../functions/webhook/dispatch';
 import { handleWebhookEvent } from '../functions/webhook/pipeline';
 import { startWebhookFake } from '../test/fakes/vendors';
 import { startDynalite } from '../test/helpers/dynalite';
-import type { BenchSection } from './types';
+import { type BenchSection, runAlone } from './types';
 
 const ALERTS_PER_PAYLOAD = 10;
 const THROUGHPUT_PAYLOADS = 400;
@@ -207,6 +207,4 @@ ${rows.join('\n')}`,
   }
 }
 
-if (require.main === module) {
-  run().then((section) => process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`));
-}
+runAlone(module, run);
