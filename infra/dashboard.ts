@@ -408,7 +408,7 @@ function rowOf(config: VigilConfig, target: TargetConfig): RowWidget[] {
   const published = (metric: string) => isPublished(config.publish, metric);
   const phases = PHASES.filter(([metric]) => published(metric));
   const standard: (RowWidget | false)[] = locations
-    ? locationWidgets(ns, target.name, locations, metricWidget)
+    ? locationWidgets(ns, target.name, locations, metricWidget, published)
     : [
         published(STANDARD_METRICS.success) && {
           metrics: 2,
@@ -476,10 +476,11 @@ function locationWidgets(
   target: string,
   locations: readonly string[],
   metricWidget: (title: string, properties: Record<string, unknown>) => (x: number, y: number) => Widget,
-): RowWidget[] {
+  published: (metric: string) => boolean,
+): (RowWidget | false)[] {
   const at = (location: string) => [TARGET_DIMENSION, target, LOCATION_DIMENSION, location];
   return [
-    {
+    published(STANDARD_METRICS.success) && {
       metrics: 2 * locations.length,
       build: metricWidget(`${target}: success rate by location (%)`, {
         stacked: false,
@@ -495,7 +496,7 @@ function locationWidgets(
         yAxis: { left: { min: 0, max: 100, showUnits: false } },
       }),
     },
-    {
+    published(STANDARD_METRICS.duration) && {
       metrics: locations.length,
       build: metricWidget(`${target}: duration by location (ms)`, {
         stacked: false,

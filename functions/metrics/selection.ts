@@ -3,12 +3,14 @@
  * team whose alarms the probe evaluates itself (`alarms.mode: self`) may publish only what it wants to graph. Pure.
  *
  * - The heartbeat is always published: "probe stalled" watches it, in CloudWatch, whatever evaluates the rest.
- * - `metrics`: `all` (default), `none`, or a list of names (standard ones and `targets[].metrics[].name`s).
+ * - `metrics`: `all` (default), `none`, or a list of names (standard ones, `targets[].metrics[].name`s and the
+ *   metrics of rule files' alerting rules).
  * - `aggregates`: per round and location two counts, TargetsUp and TargetsDown, with the heartbeat's dimensions,
  *   so a fleet's health stays on a graph for $0.60 a location.
  */
 import type { ConfigIssue } from '../config/load';
 import type { PublishConfig, VigilConfig } from '../config/schema';
+import { publishedMetrics } from '../rules/metrics';
 import { type Datum, HEARTBEAT, STANDARD_METRICS } from './datums';
 
 export const AGGREGATE_METRICS = { up: 'TargetsUp', down: 'TargetsDown' } as const;
@@ -57,7 +59,7 @@ export function selectionIssues(config: VigilConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const known = new Set<string>([
     ...Object.values(STANDARD_METRICS),
-    ...config.targets.flatMap((target) => target.metrics.map((metric) => metric.name)),
+    ...config.targets.flatMap((target) => publishedMetrics(target).map((metric) => metric.name)),
   ]);
   const { metrics } = config.publish;
   if (Array.isArray(metrics))
@@ -65,7 +67,7 @@ export function selectionIssues(config: VigilConfig): ConfigIssue[] {
       if (!known.has(name))
         issues.push({
           path: `publish.metrics[${index}]`,
-          message: `"${name}" is not a metric vigil publishes: use ${[...Object.values(STANDARD_METRICS)].join(', ')} or a targets[].metrics[].name`,
+          message: `"${name}" is not a metric vigil publishes: use ${[...Object.values(STANDARD_METRICS)].join(', ')}, a targets[].metrics[].name or a rule's metric (vigil rules check lists them)`,
         });
     });
   if (config.alarms.mode === 'self') {
@@ -77,9 +79,16 @@ export function selectionIssues(config: VigilConfig): ConfigIssue[] {
       });
     return issues;
   }
+  // What the template's alarms read (alarms/definitions.ts): the down alarm (alarms.down, or a rule file's
+  // `up == 0`), each thresholded metric, each alerting rule's metric.
   const read = new Map<string, string>();
   if (config.alarms.down.enabled) read.set(STANDARD_METRICS.success, 'alarms.down');
   config.targets.forEach((target, targetIndex) => {
+    const rules = target.type === 'prometheus' ? target.rules : undefined;
+    if (rules?.down?.alarm && !read.has(STANDARD_METRICS.success))
+      read.set(STANDARD_METRICS.success, `targets[${targetIndex}].rules (${rules.down.alarm.alert})`);
+    for (const metric of rules?.metrics ?? [])
+      if (!read.has(metric.name)) read.set(metric.name, `targets[${targetIndex}].rules`);
     target.metrics.forEach((metric, metricIndex) => {
       if (metric.thresholds && !read.has(metric.name))
         read.set(metric.name, `targets[${targetIndex}].metrics[${metricIndex}].thresholds`);

@@ -3,6 +3,7 @@
  * the template (vigil's own stay), the probe's rights and environment, dashboards of what is published only, the
  * datums the selection sends, and the config problems it refuses.
  */
+import { join } from 'node:path';
 import { parseConfig } from '../../../functions/config/load';
 import type { Datum } from '../../../functions/metrics/datums';
 import { selectDatums, selectionIssues } from '../../../functions/metrics/selection';
@@ -58,6 +59,17 @@ describe('self-evaluated alarms in the template', () => {
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     expect(body).toMatch(/success rate/);
     expect(body).not.toMatch(/duration by phase|Queue/);
+  });
+
+  it('graphs only what is published from several locations too', () => {
+    const located = parseConfig(
+      `probe: { locations: [us-east-1, eu-west-1] }\npublish: { metrics: [ProbeSuccess] }\nalarms: { down: { enabled: true } }\n${TARGETS.replace(/thresholds: \{[^}]*\} /, '')}`,
+    );
+    const body = ofType(resources(located, OPTIONS).Resources, 'AWS::CloudWatch::Dashboard')
+      .map(([, dashboard]) => JSON.stringify(dashboard.Properties.DashboardBody))
+      .join('\n');
+    expect(body).toMatch(/success rate by location/);
+    expect(body).not.toMatch(/duration by location/);
   });
 
   it('passes the resource specification', () => {
@@ -142,6 +154,42 @@ describe('what reaches CloudWatch', () => {
   ])('refuses %s', (_name, yaml, path, message) => {
     const issues = selectionIssues(parseConfig(yaml));
     expect(issues).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+  });
+
+  // The issue's rule file (test/fixtures/rules/), beside a config in test/fixtures.
+  const RULES_CONFIG = join(__dirname, '../../fixtures/selection.yml');
+  const RULE_TARGET = `targets:
+  - { name: mall-go, url: "http://127.0.0.1:3000/metrics", type: prometheus, rules: rules/mall_go_rules.yml }
+`;
+
+  it.each([
+    [
+      "a rule file's alarms without their metrics",
+      `publish: { metrics: [ProbeSuccess] }\n${RULE_TARGET}`,
+      /targets\[0\]\.rules alarms on \w+, which publish\.metrics leaves out/,
+    ],
+    [
+      "a rule file's up == 0 without ProbeSuccess, alarms.down off",
+      `alarms: { down: { enabled: false } }\npublish: { metrics: none }\n${RULE_TARGET}`,
+      /targets\[0\]\.rules \(ServiceDown\) alarms on ProbeSuccess/,
+    ],
+  ])('refuses %s (CloudWatch alarms)', (_name, yaml, message) => {
+    const issues = selectionIssues(parseConfig(yaml, RULES_CONFIG));
+    expect(issues).toEqual(
+      expect.arrayContaining([{ path: 'publish.metrics', message: expect.stringMatching(message) }]),
+    );
+  });
+
+  it("accepts a rule file's metrics by name in publish.metrics, and then its alarms are fed", () => {
+    const config = parseConfig(`publish: { metrics: [ProbeSuccess] }\n${RULE_TARGET}`, RULES_CONFIG);
+    const ruleMetrics =
+      config.targets[0]?.type === 'prometheus' ? (config.targets[0].rules?.metrics ?? []) : [];
+    expect(ruleMetrics.length).toBeGreaterThan(3);
+    const listed = parseConfig(
+      `publish: { metrics: [ProbeSuccess, ${ruleMetrics.map((metric) => metric.name).join(', ')}] }\n${RULE_TARGET}`,
+      RULES_CONFIG,
+    );
+    expect(selectionIssues(listed)).toEqual([]);
   });
 
   it('accepts self mode publishing nothing per target', () => {
