@@ -358,6 +358,14 @@ export function translateRules(sources: readonly Source[], options: TranslateOpt
           fail(origin, `${split.op} cannot be a CloudWatch alarm (it compares with >, >=, < or <=)`);
           continue;
         }
+        if (!Number.isFinite(split.threshold)) {
+          // Also because the packaged config is JSON, which would carry Inf and NaN as null.
+          fail(
+            origin,
+            `a CloudWatch alarm's threshold is a finite number, not ${split.threshold}: compare with a finite value`,
+          );
+          continue;
+        }
         const operand = formatPromql(split.operand);
         const comparison = { op: split.op, threshold: split.threshold };
         let pending = byOperand.get(operand);

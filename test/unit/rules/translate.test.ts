@@ -135,6 +135,12 @@ describe('translateRules', () => {
     ],
     ['==', alert('A', 'x == 1'), '== cannot be a CloudWatch alarm'],
     [
+      'an infinite threshold',
+      alert('A', 'x > Inf'),
+      "a CloudWatch alarm's threshold is a finite number, not Infinity",
+    ],
+    ['a NaN threshold', alert('A', 'x < NaN'), "a CloudWatch alarm's threshold is a finite number, not NaN"],
+    [
       'keep_firing_for',
       alert('A', 'x > 1', '        keep_firing_for: 5m\n'),
       'keep_firing_for is not supported',
