@@ -67,6 +67,11 @@ export interface Exclusion {
   /** A package (`@aws-sdk/client-sns`) or a file, repo-relative (`functions/config/load.ts`). */
   module: string;
   why: string;
+  /**
+   * A link of the SDK's credential chain: its stub fails as a provider that has nothing to give
+   * (`tryNextLink`), so the chain goes on to the links still bundled (the container endpoint, IMDS).
+   */
+  credentialLink?: true;
 }
 
 const ALWAYS: readonly Exclusion[] = [
@@ -82,6 +87,7 @@ const ALWAYS: readonly Exclusion[] = [
   ].map((module) => ({
     module,
     why: "Lambda passes the role's credentials in the environment, the first link of the SDK's chain",
+    credentialLink: true as const,
   })),
   {
     module: 'functions/config/load.ts',
@@ -147,11 +153,15 @@ export function exclusionPlugin(exclusions: readonly Exclusion[], root: string):
           : undefined;
       });
       build.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => {
-        const { module, why } = args.pluginData as Exclusion;
+        const { module, why, credentialLink } = args.pluginData as Exclusion;
         const message = JSON.stringify(`${module} was left out of this bundle (${why}): see infra/bundle.ts`);
+        // The SDK's chain moves on only past an error that says so (CredentialsProviderError.tryNextLink).
+        const nextLink = credentialLink
+          ? "error.name = 'CredentialsProviderError'; error.tryNextLink = true; "
+          : '';
         return {
           loader: 'js',
-          contents: `function fail() { throw new Error(${message}); }
+          contents: `function fail() { const error = new Error(${message}); ${nextLink}throw error; }
 // esbuild's ESM interop copies own keys and leaves the rest to the prototype: make that the stub too.
 const any = new Proxy(fail, {
   get: (_, key) => (key === '__esModule' ? false : any),

@@ -242,6 +242,52 @@ describe('the lean bundles, run as Lambda runs them', () => {
   );
 
   it(
+    'the probe publishes with credentials from the container endpoint, past the credential links left out',
+    async () => {
+      // What ECS, EKS Pod Identity or a Lambda extension give instead of key variables.
+      const credentials = await startHttpServer((req, res) => {
+        res.writeHead(req.headers.authorization === 'container-token' ? 200 : 401, {
+          'content-type': 'application/json',
+        });
+        res.end(
+          JSON.stringify({
+            AccessKeyId: FAKE_CREDENTIALS.accessKeyId,
+            SecretAccessKey: FAKE_CREDENTIALS.secretAccessKey,
+            Token: 'container-session',
+            Expiration: new Date(Date.now() + 3600_000).toISOString(),
+          }),
+        );
+      });
+      try {
+        const config = parseConfig('targets:\n  - { name: gone, url: "http://127.0.0.1:9/" }\n');
+        const file = join(dir, 'probe-container-config.json');
+        writeFileSync(file, packagedConfigText(config, 'vigil.yml'));
+        const { file: bundleFile } = await bundle('example', 'probe');
+        const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, ...withoutKeys } = lambdaEnv;
+        const { answer } = await invoke(
+          bundleFile,
+          { source: 'aws.scheduler' },
+          {
+            ...withoutKeys,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI: `${credentials.url}/credentials`,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN: 'container-token',
+            VIGIL_CONFIG: file,
+            VIGIL_STATE_DIR: join(dir, 'probe-container-state'),
+            AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+          },
+        );
+        expect(answer).toMatchObject({ status: 'probed', publish: { failed: [] } });
+        expect(cloudwatch.datums.some((datum) => datum.Dimensions?.some((d) => d.Value === 'gone'))).toBe(
+          true,
+        );
+      } finally {
+        await credentials.close();
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
     'the webhook answers an alert from its packaged config',
     async () => {
       const config = parseConfig(
