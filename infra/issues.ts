@@ -6,7 +6,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { alarmIssues } from '../functions/alarms/definitions';
 import type { ConfigIssue } from '../functions/config/load';
 import type { VigilConfig } from '../functions/config/schema';
-import { PLACEHOLDER_RE } from '../functions/config/secrets';
+import { PLACEHOLDER_RE, placeholdersIn } from '../functions/config/secrets';
 import { selectionIssues } from '../functions/metrics/selection';
 import { isBlockedAddress } from '../functions/probing/netguard';
 import { CLOUDFORMATION_MAX_RESOURCES, CLOUDFORMATION_TEMPLATE_MAX_BYTES } from './cfn';
@@ -84,10 +84,19 @@ export function infraIssues(config: VigilConfig, options: InfraOptions): ConfigI
 
 /**
  * What a deployment allows but probably does not mean, reported by `vigil validate` and packaging without stopping
- * them: a target on loopback or link-local addresses probes the Lambda's own sandbox, not the service.
+ * them: a target on loopback or link-local addresses probes the Lambda's own sandbox, not the service; an
+ * `${env:NAME}` is read from the Lambda's environment, which holds only vigil's own variables unless the team adds
+ * it to serverless.yml.
  */
 export function deployWarnings(config: VigilConfig): ConfigIssue[] {
   const warnings: ConfigIssue[] = [];
+  const { targets, webhook, channels } = config;
+  for (const { path, kind, name } of placeholdersIn({ targets, webhook, channels }))
+    if (kind === 'env')
+      warnings.push({
+        path,
+        message: `\${env:${name}} is read from the Lambda's environment, where vigil sets only its own variables: add ${name} to the functions' environment in serverless.yml, or use \${ssm:/parameter/path}`,
+      });
   if (config.alerts.meta === undefined && config.routes.length === 0)
     warnings.push({
       path: 'alerts.meta',

@@ -118,14 +118,26 @@ export async function resolveSecretsDeep<T>(value: T, options: ResolveOptions = 
   return value;
 }
 
-/** SSM parameter names referenced anywhere in the config (infra/ scopes IAM to them). */
-export function referencedSsmParameters(value: unknown, out = new Set<string>()): Set<string> {
+/** Every placeholder in a config value, with the path of the string that holds it (`channels.ops.url`). */
+export function* placeholdersIn(
+  value: unknown,
+  path = '',
+): Generator<{ path: string; kind: 'env' | 'ssm'; name: string }> {
   if (typeof value === 'string') {
-    for (const match of value.matchAll(PLACEHOLDER_GLOBAL_RE)) if (match[1] === 'ssm') out.add(match[2]!);
-  } else if (Array.isArray(value)) for (const item of value) referencedSsmParameters(item, out);
-  else if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) referencedSsmParameters(item, out);
+    for (const match of value.matchAll(PLACEHOLDER_GLOBAL_RE))
+      yield { path, kind: match[1] as 'env' | 'ssm', name: match[2]! };
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) yield* placeholdersIn(item, `${path}[${index}]`);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value))
+      yield* placeholdersIn(item, path ? `${path}.${key}` : key);
   }
+}
+
+/** SSM parameter names referenced anywhere in the config (infra/ scopes IAM to them). */
+export function referencedSsmParameters(value: unknown): Set<string> {
+  const out = new Set<string>();
+  for (const placeholder of placeholdersIn(value)) if (placeholder.kind === 'ssm') out.add(placeholder.name);
   return out;
 }
 

@@ -99,10 +99,28 @@ describe('deployment warnings (reported, not refused)', () => {
     ['https://api.example.com/health'],
     ['http://10.0.0.5/'],
     ['http://[2001:db8::1]/'],
-    ['${env:API_URL}'],
+    ['${ssm:/vigil/api-url}'],
   ])('%s may be reachable from Lambda: no warning', (url) => {
     const config = parseConfig(`targets:\n  - { name: api, url: "${url}" }\nalerts: { meta: [console] }\n`);
     expect(deployWarnings(config)).toEqual([]);
+  });
+
+  it('says where an ${env:…} would be read from the Lambda environment, which vigil does not fill', () => {
+    const config = parseConfig(
+      'targets:\n  - { name: api, url: "${env:API_URL}" }\nalerts: { meta: [console] }\nchannels:\n  ops: { type: slack, url: "${env:SLACK_WEBHOOK_URL}" }\nroutes: [{ channels: [ops] }]\n',
+    );
+    expect(deployWarnings(config)).toEqual([
+      {
+        path: 'targets[0].url',
+        message: expect.stringMatching(/^\$\{env:API_URL\} is read from the Lambda's environment/),
+      },
+      {
+        path: 'channels.ops.url',
+        message: expect.stringMatching(
+          /add SLACK_WEBHOOK_URL to the functions' environment in serverless\.yml, or use \$\{ssm:/,
+        ),
+      },
+    ]);
   });
 
   it('says when the alarms on vigil itself would reach nobody (no routes, no alerts.meta)', () => {
