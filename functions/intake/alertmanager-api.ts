@@ -257,12 +257,17 @@ const SILENCE: Route = {
   },
 };
 
-function routeOf(path: string): { route: Route; id?: string } | undefined {
+function routeOf(path: string): { route: Route; id?: string } | { malformed: string } | undefined {
   const rest = path.slice(ALERTMANAGER_API_PREFIX.length).replace(/\/$/, '');
   if (rest === 'status') return { route: STATUS };
   if (rest === 'silences') return { route: SILENCES };
   const single = /^silence\/([^/]+)$/.exec(rest);
-  return single ? { route: SILENCE, id: decodeURIComponent(single[1]!) } : undefined;
+  if (!single) return undefined;
+  try {
+    return { route: SILENCE, id: decodeURIComponent(single[1]!) };
+  } catch {
+    return { malformed: `silenceID in path must be of type uuid: ${JSON.stringify(single[1])}` };
+  }
 }
 
 /** One API request (an HTTP API v2 / Function URL event under /api/v2/) to its answer. */
@@ -281,6 +286,8 @@ export async function handleAlertmanagerApi(event: unknown, ctx: ApiContext): Pr
   if (unauthorized !== undefined) return swaggerError(401, 401, unauthorized);
   const found = routeOf(path);
   if (!found) return swaggerError(404, 404, `path ${path} was not found`);
+  // A malformed %-escape cannot be a uuid: what the id check below answers, before decoding could throw.
+  if ('malformed' in found) return swaggerError(422, 601, found.malformed);
   if (!found.route.methods.includes(method))
     return swaggerError(
       405,

@@ -33,7 +33,12 @@ export interface DnsQuery {
 export function parseDnsUrl(url: URL): DnsQuery | { problem: string } {
   const resolver = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (resolver === '') return { problem: 'name the resolver: dns://8.8.8.8/example.com' };
-  const name = decodeURIComponent(url.pathname.replace(/^\//, '')).replace(/\.$/, '');
+  let name: string;
+  try {
+    name = decodeURIComponent(url.pathname.replace(/^\//, '')).replace(/\.$/, '');
+  } catch {
+    return { problem: `the name "${url.pathname.replace(/^\//, '')}" has a malformed %-escape` };
+  }
   if (
     name === '' ||
     name.length > NAME_MAX_CHARS ||

@@ -139,6 +139,17 @@ describe('the Alertmanager API on the webhook URL', () => {
     ]);
   });
 
+  it.each(['GET', 'DELETE'])(
+    'answers %s of a silence id with a malformed %%-escape with 422, not a crash',
+    async (method) => {
+      const answer = await call(event(method, '/api/v2/silence/%E0%A4%A'));
+      expect([answer.statusCode, JSON.parse(answer.body)]).toEqual([
+        422,
+        { code: 601, message: 'silenceID in path must be of type uuid: "%E0%A4%A"' },
+      ]);
+    },
+  );
+
   it('answers a body over 1 MB with 413', async () => {
     const answer = await call(
       event('POST', '/api/v2/silences', { body: `{"pad":"${'x'.repeat(1_100_000)}"}` }),
