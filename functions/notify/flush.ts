@@ -151,11 +151,14 @@ export async function flush(
   ctx: NotifyContext,
   only?: ReadonlySet<string>,
   dueBy?: number,
+  options: { joinNearby?: boolean } = {},
 ): Promise<FlushReport> {
   const now = ctx.deliver.now().getTime();
   // Entries due within half a group wait from now join this digest: changes that arrived a moment apart (separate
-  // invocations of one evaluation) go out together instead of one message each.
-  const horizon = Math.max(now, dueBy ?? now) + ctx.policy.groupWaitMs / 2;
+  // invocations of one evaluation) go out together instead of one message each. Not for the sweep: it runs at any
+  // moment of a group wait, and sending early would let the next level of the same breach be a second page.
+  const join = options.joinNearby === false ? 0 : ctx.policy.groupWaitMs / 2;
+  const horizon = Math.max(now, dueBy ?? now) + join;
   const report: FlushReport = {
     outcomes: [],
     deadLettered: [],
@@ -307,7 +310,11 @@ async function requeue(
       const mine = current.pending[channel];
       if (mine?.id !== pending.id) return undefined;
       const { claimedUntil: _released, ...rest } = mine;
-      return withPending(current, channel, { ...rest, dueAt });
+      return withPending(current, channel, {
+        ...rest,
+        dueAt,
+        ...(rest.status === 'firing' ? { owed: true as const } : {}),
+      });
     });
   }
 }

@@ -60,5 +60,5 @@ export async function sweep(ctx: NotifyContext): Promise<SweepReport> {
       if (queued) reminders++;
     }
   }
-  return { ...(await flush(ctx)), reminders };
+  return { ...(await flush(ctx, undefined, undefined, { joinNearby: false })), reminders };
 }

@@ -4,7 +4,10 @@
  * channel. Dedup is the record's state machine, applied with a conditional write (state/store.ts `update`):
  *
  *   incoming firing,   record absent/resolved → a new firing: queued for every routed channel
- *   incoming firing,   record firing          → duplicate (SNS/EventBridge retry, Alertmanager re-send): nothing
+ *   incoming firing,   record firing          → duplicate (SNS/EventBridge retry, Alertmanager re-send): nothing;
+ *                                               a later CloudWatch ALARM moves the record's last change (the OK
+ *                                               between, if late, is stale); a later Alertmanager/Grafana episode
+ *                                               (new startsAt: its resolution never came) is a new firing
  *   incoming resolved, record firing          → a resolution: queued only where the firing was notified (or is in
  *                                               flight); a firing still waiting is withdrawn (it fired and cleared
  *                                               before anything went out: nobody needs either message)
@@ -53,6 +56,11 @@ export interface Pending {
   /** Epoch ms until which a sender holds it (a sender that died lets go when this passes). */
   claimedUntil?: number;
   reminder?: true;
+  /**
+   * A firing whose group wait is over but that could not go out yet (a rate budget's next slot, a blocked robot):
+   * were it to resolve first, the resolution still goes out, saying when it fired.
+   */
+  owed?: true;
 }
 
 export interface AlertRecord {
@@ -104,8 +112,13 @@ export function isClaimed(pending: Pending, now: number): boolean {
   return pending.claimedUntil !== undefined && pending.claimedUntil > now;
 }
 
+/** Sources whose firing `startsAt` is the start of the episode (the same in every re-send of it). */
+const EPISODE_SOURCES: ReadonlySet<Alert['source']> = new Set(['alertmanager', 'grafana']);
+
 export function recordExpiry(record: AlertRecord, now: number): number {
-  return expiryAfter(now, record.status === 'firing' ? FIRING_RETENTION_MS : RESOLVED_RETENTION_MS);
+  // A resolution still queued (held by a silence, say) keeps the record as long as a firing would.
+  const active = record.status === 'firing' || Object.keys(record.pending).length > 0;
+  return expiryAfter(now, active ? FIRING_RETENTION_MS : RESOLVED_RETENTION_MS);
 }
 
 /** The pure state machine of the module comment: what the record becomes, and what happened. */
@@ -119,8 +132,18 @@ export function decide(
   const iso = new Date(at).toISOString();
   const dueAt = options.now + options.groupWaitMs;
   if (alert.status === 'firing') {
-    if (current?.status === 'firing') return { applied: 'duplicate' };
-    if (current && at <= Date.parse(current.changedAt)) return { applied: 'stale' };
+    if (current?.status === 'firing') {
+      const newer = at > Date.parse(current.changedAt);
+      // Alertmanager's and Grafana's startsAt names the episode: a later one while the record fires means the
+      // resolution between them never came (send_resolved: false, Grafana's disabled resolved message): a new page.
+      if (!(newer && EPISODE_SOURCES.has(alert.source))) {
+        // A later CloudWatch ALARM: an OK between them is lost or late. Its time becomes the record's last change,
+        // so that OK, if it comes, reads as stale instead of resolving an alarm that fires again.
+        return newer
+          ? { applied: 'duplicate', next: { ...current, changedAt: iso } }
+          : { applied: 'duplicate' };
+      }
+    } else if (current && at <= Date.parse(current.changedAt)) return { applied: 'stale' };
     const id = pendingId('firing', at);
     return {
       applied: 'firing',
@@ -163,7 +186,9 @@ export function decide(
     const waiting = current.pending[channel];
     const said = current.notified[channel]?.status === 'firing';
     const inFlight = waiting?.status === 'firing' && isClaimed(waiting, options.now);
-    if (said || inFlight) pending[channel] = { status: 'resolved', id, dueAt };
+    // Held past its group wait (a rate budget, a blocked robot): it was to be said, so its resolution is.
+    const owed = waiting?.status === 'firing' && waiting.owed === true;
+    if (said || inFlight || owed) pending[channel] = { status: 'resolved', id, dueAt };
   }
   const { inhibitedBy: _muted, ...rest } = current;
   return {

@@ -119,4 +119,18 @@ alerts: { groupWait: 0 }
     expect(delivered()).toEqual([expect.stringContaining('ApiDown')]);
     expect(w.deadLetters).toEqual([]);
   });
+
+  it('a firing held by the block that resolves meanwhile still goes out, as its resolution', async () => {
+    const w = storyWorld(config(), await freshStore(kind, dynalite, () => clock.t), clock);
+    robot.throttle(1);
+    await w.send(labelledAlert({ alertname: 'ApiDown' }, 'firing', clock.t));
+    clock.t = T0 + 3 * MINUTE;
+    const [resolved] = await w.send(labelledAlert({ alertname: 'ApiDown' }, 'resolved', T0, clock.t));
+    expect(resolved!.applied).toEqual({ resolved: 1 });
+    clock.t = T0 + 10 * MINUTE + SECOND;
+    await w.sweep();
+    // Three minutes of outage are not dropped because the robot was blocked when they began.
+    expect(delivered()).toEqual([expect.stringMatching(/ApiDown/)]);
+    expect(delivered()[0]).toMatch(/RESOLVED|resolved/);
+  });
 });

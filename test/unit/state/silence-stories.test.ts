@@ -170,6 +170,21 @@ describe.each(STORES)('silences on %s', (kind) => {
     expect(drain()).toEqual([]);
   });
 
+  it('a resolution held by a two-day silence is still sent when it ends (the record outlives its 24 h)', async () => {
+    const w = await world(kind);
+    await w.send(firing(goroutines(), 0));
+    expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
+    await silence(w, ['alertname=HighGoroutines'], 48 * 60);
+    w.clock.advance(10 * MINUTE);
+    await w.send(resolved(goroutines(), 0, 10 * MINUTE));
+    w.clock.set(T0 + 30 * 60 * MINUTE);
+    await w.sweep();
+    expect(drain()).toEqual([]);
+    w.clock.set(T0 + 48 * 60 * MINUTE + 2 * MINUTE);
+    await w.sweep();
+    expect(drain()).toEqual(['ops: RESOLVED HighGoroutines']);
+  });
+
   it('regex and negative matchers mute exactly what they say', async () => {
     const w = await world(kind);
     await silence(w, ['alertname=~"High.*"', 'target!="db"'], 60);

@@ -75,6 +75,28 @@ describe.each(STORES)('alert state on %s', (kind) => {
       expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
     });
 
+    it('an OK that arrives late, after the alarm fired again, resolves nothing; the next OK does', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
+      await w.send(cw('critical', 'ALARM', 0));
+      // The OK of 1 minute is delayed (SNS keeps no order); the alarm fires again at 2 minutes.
+      await w.send(cw('critical', 'ALARM', 2 * MINUTE));
+      await w.send(cw('critical', 'OK', 1 * MINUTE));
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+      await w.send(cw('critical', 'OK', 3 * MINUTE));
+      expect(drain()).toEqual([`ops: RESOLVED ${name('critical')}`]);
+    });
+
+    it('an Alertmanager episode after one whose resolution never came (send_resolved: false) pages again', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
+      const labels = { alertname: 'HighGoroutines', target: 'one-api' };
+      await w.send(labelledAlert(labels, 'firing', T0));
+      w.clock.advance(10 * MINUTE);
+      await w.send(labelledAlert(labels, 'firing', T0));
+      expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
+      await w.send(labelledAlert(labels, 'firing', T0 + 30 * MINUTE));
+      expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
+    });
+
     it('a retry of the firing that arrives after its resolution is stale, not a new page', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       await w.send(cw('critical', 'ALARM', 0));
@@ -278,6 +300,22 @@ describe.each(STORES)('alert state on %s', (kind) => {
       await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], { now: T0, groupWaitMs: 5000 });
       expect(drain()).toEqual([]);
       w.clock.set(T0 + MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+    });
+
+    it('the sweep never cuts a group wait short: the next level of the breach joins the one page', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 10s }\n'));
+      // The warning's invocation waits out its 10 s group wait; a sweep runs 6 s in, the critical comes at 7 s.
+      await applyAlert(w.state, cw('warning', 'ALARM', 0), ['ops'], { now: T0, groupWaitMs: 10_000 });
+      w.clock.set(T0 + 6 * SECOND);
+      await w.sweep();
+      expect(drain()).toEqual([]);
+      await applyAlert(w.state, cw('critical', 'ALARM', 7 * SECOND), ['ops'], {
+        now: T0 + 7 * SECOND,
+        groupWaitMs: 10_000,
+      });
+      w.clock.set(T0 + 17 * SECOND);
       await w.sweep();
       expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
     });
