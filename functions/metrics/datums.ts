@@ -2,7 +2,7 @@
  * Probe results → CloudWatch datums. Pure. Every datum CloudWatch would reject is dropped here and reported
  * with the reason, because one bad datum makes PutMetricData refuse the whole request it travels in.
  */
-import type { ProbeResult } from '../probing/types';
+import { notProbed, type ProbeResult } from '../probing/types';
 import { METRIC_UNITS, type MetricUnit } from './units';
 
 /** One CloudWatch datum; structurally a `MetricDatum` of `@aws-sdk/client-cloudwatch`, with every field set. */
@@ -114,9 +114,9 @@ export function datumsFromResults(
 type Candidate = Datum | { MetricName: string; why: string };
 
 function* candidates(result: ProbeResult, where: readonly Dimension[]): Generator<Candidate> {
-  // Cut off by the round's deadline before it finished: not probed, which is not down. Publishing nothing keeps
-  // the target's alarms in their state (missing data is ignored) instead of paging for vigil's own overrun.
-  if (result.reason === 'deadline') return;
+  // Cut off by the round's deadline, or its secret could not be read: not probed, which is not down. Publishing
+  // nothing keeps the target's alarms in their state (missing data is ignored) instead of paging for vigil's trouble.
+  if (notProbed(result.reason)) return;
   const target: Dimension = { Name: TARGET_DIMENSION, Value: result.target };
   const at = result.timestamp;
   const standard = (MetricName: string, Value: number, Unit: MetricUnit): Datum => ({

@@ -15,7 +15,7 @@ import { DEFAULT_LOOKBACK_MS, MAX_HISTORY_MS, type SeriesSamples } from '../prom
 import type { Inspection } from './kinds/types';
 import { type HistoryCut, type RoundSamples, recordRound } from './state/history';
 import type { StateSnapshot, StateStore, UpdateReport } from './state/types';
-import type { ProbeResult } from './types';
+import { notProbed, type ProbeResult } from './types';
 
 /** The state shard id of a round that is not split (the whole config; fanout/shards.ts names the others). */
 export const WHOLE_ROUND_SHARD = 'round';
@@ -103,7 +103,7 @@ export async function openRoundState(
     finished(result) {
       // A failed scrape marks its series stale (as Prometheus does); a target the deadline never reached keeps its
       // history untouched. A scrape that succeeded but failed a condition has recorded its samples already.
-      if (!result.success && result.reason !== 'deadline' && !Object.hasOwn(scraped, result.target)) {
+      if (!result.success && !notProbed(result.reason) && !Object.hasOwn(scraped, result.target)) {
         failed[result.target] = result.timestamp.getTime();
       }
     },

@@ -5,7 +5,7 @@
  */
 import type { LookupFunction } from 'node:net';
 import type { TargetConfig, TargetOfTransport, VigilConfig } from '../config/schema';
-import type { ResolveOptions } from '../config/secrets';
+import { type ResolveOptions, SecretError } from '../config/secrets';
 import { deadlineAt } from '../deadline';
 import { transportOf } from './kinds';
 import { mapWithConcurrency } from './pool';
@@ -93,7 +93,11 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
     else timer = setTimeout(() => controller.abort(), remaining);
   }
   try {
-    const results = await mapWithConcurrency(targets, config.probe.concurrency, async (target) => {
+    // A round that can run short starts at another target each round: were it always config order, the same tail
+    // would be cut every round, and a target there that is down would never say so.
+    const order =
+      options.deadline === undefined ? targets : rotate(targets, startedAt.getTime(), config.probe.schedule);
+    const probed = await mapWithConcurrency(order, config.probe.concurrency, async (target) => {
       const result = controller.signal.aborted
         ? deadlineResult(target, now())
         : await probeTarget(target, config, {
@@ -107,6 +111,9 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
       options.onResult?.(result);
       return result;
     });
+    // Reported in config order, whatever order they ran in.
+    const byTarget = new Map(probed.map((result) => [result.target, result]));
+    const results = targets.map((target) => byTarget.get(target.name) as ProbeResult);
     return {
       startedAt,
       durationMs: now().getTime() - startedAt.getTime(),
@@ -117,6 +124,17 @@ export async function runRound(config: VigilConfig, options: RoundOptions = {}):
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** Knuth's multiplicative hash constant: consecutive rounds start far apart in the list. */
+const ROTATION_STRIDE = 2_654_435_761;
+
+/** The targets starting at a round's own offset (the round's index times a stride, modulo their count). */
+function rotate<T>(targets: readonly T[], startedAtMs: number, scheduleMs: number): readonly T[] {
+  if (targets.length < 2) return targets;
+  const round = Math.floor(startedAtMs / scheduleMs);
+  const offset = Number((BigInt(round) * BigInt(ROTATION_STRIDE)) % BigInt(targets.length));
+  return [...targets.slice(offset), ...targets.slice(0, offset)];
 }
 
 function deadlineResult(target: TargetConfig, timestamp: Date): ProbeResult {
@@ -138,7 +156,10 @@ interface ProbeContext extends RoundOptions, TransportContext {
   now: () => Date;
 }
 
-/** Probes one target; never throws (a bug becomes reason `error` for this target only). */
+/**
+ * Probes one target; never throws (a bug becomes reason `error` for this target only, a secret that cannot be read
+ * reason `secret`: not probed).
+ */
 export async function probeTarget(
   target: TargetConfig,
   config: VigilConfig,
@@ -152,7 +173,7 @@ export async function probeTarget(
     return {
       ...base,
       success: false,
-      reason: 'error',
+      reason: error instanceof SecretError ? 'secret' : 'error',
       detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       durationMs: ctx.now().getTime() - timestamp.getTime(),
     };

@@ -16,9 +16,18 @@ export const FAILURE_REASONS = [
   'parse', // the body was not valid JSON / Prometheus text
   'extract', // a metric's path or query found nothing
   'deadline', // the run ended (Lambda deadline) before this target finished
+  'secret', // a ${env:…} / ${ssm:…} of the target could not be read (SSM throttled or down, a variable unset)
   'error', // anything else (a bug or an unexpected network error); detail says what
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/**
+ * Reasons a target was not probed at all — vigil's own trouble, not the target's: nothing is published for it, so
+ * its alarms keep their state (missing data is ignored) instead of paging the target as down.
+ */
+export function notProbed(reason: FailureReason | undefined): boolean {
+  return reason === 'deadline' || reason === 'secret';
+}
 
 /** HTTP timing phases in milliseconds, summed over redirects (blackbox_exporter semantics). */
 export interface Phases {
