@@ -16,10 +16,10 @@ import { SCHEDULER_MIN_RATE_MS } from './schedule';
 /**
  * What osls adds around vigil's resources: deployment bucket and policy, per function (probe, webhook, meta, sweep)
  * a log group, function and version, the probe's and the sweep's schedules, the webhook's URL and its permission,
- * per SNS subscription (webhook ← alerts, meta ← meta) the subscription and its permission, and the meta function's
- * async-invoke config (no retries). test/integration/package.test.ts checks the count.
+ * per SNS subscription (webhook ← alerts, meta ← meta) the subscription and its permission, and the async-invoke
+ * configs (no retries) of the meta, probe and sweep functions. test/integration/package.test.ts checks the count.
  */
-export const SERVERLESS_OWN_RESOURCES = 24;
+export const SERVERLESS_OWN_RESOURCES = 26;
 /** Room kept for osls' part of the template (functions, outputs), in bytes. */
 export const SERVERLESS_OWN_TEMPLATE_BYTES = 20_000;
 

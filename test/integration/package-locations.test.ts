@@ -116,6 +116,7 @@ describe('packaged stacks for three locations', () => {
     expect([...types].sort()).toEqual(
       [
         'AWS::IAM::Role',
+        'AWS::Lambda::EventInvokeConfig',
         'AWS::Lambda::EventSourceMapping',
         'AWS::Lambda::Function',
         'AWS::Lambda::Version',

@@ -337,10 +337,24 @@ describe('the packaged CloudFormation template', () => {
     expect(alarm?.Properties.OKActions).toEqual([{ Ref: topic }]);
   });
 
-  it('never retries a failed meta invocation (a retry would page again the channels that did get it)', () => {
-    expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties)).toEqual([
-      expect.objectContaining({ FunctionName: { Ref: 'MetaLambdaFunction' }, MaximumRetryAttempts: 0 }),
-    ]);
+  it('never retries a failed meta invocation (a retry would page again the channels that did get it), nor a probe round or a sweep (the next one replaces it)', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties);
+    expect(configs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ FunctionName: { Ref: 'MetaLambdaFunction' }, MaximumRetryAttempts: 0 }),
+        expect.objectContaining({
+          FunctionName: { Ref: 'ProbeLambdaFunction' },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 60,
+        }),
+        expect.objectContaining({
+          FunctionName: { Ref: 'SweepLambdaFunction' },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 60,
+        }),
+      ]),
+    );
+    expect(configs).toHaveLength(3);
   });
 
   it('watches the functions and the queue osls and infra/ actually create', () => {
