@@ -65,29 +65,30 @@ export async function dispatch(
     for (const alert of list) channelsOf.set(alert, [...(channelsOf.get(alert) ?? []), channel]);
 
   const now = deps.now().getTime();
-  let results: Awaited<ReturnType<typeof applyAlert>>[];
-  try {
-    results = await Promise.all(
-      alerts.map((alert) =>
-        applyAlert(deps.state, alert, channelsOf.get(alert) ?? [], { now, groupWaitMs: policy.groupWaitMs }),
-      ),
+  const settled = await Promise.allSettled(
+    alerts.map((alert) =>
+      applyAlert(deps.state, alert, channelsOf.get(alert) ?? [], { now, groupWaitMs: policy.groupWaitMs }),
+    ),
+  );
+  const results = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  // The state store is down (not a conflict: those are retried inside): a duplicate page is better than none.
+  // Only the alerts it could not take go out as if new, at once, and the report says so; those it did take stay
+  // on the stateful path (sent once, below or by the sweep). Failures still become dead letters.
+  const unstored = alerts.filter((_, index) => settled[index]?.status === 'rejected');
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  async function deliverWithoutState(list: readonly Alert[]) {
+    const outcomes = await deliverRouted(
+      route(list, policy.routes, Object.keys(policy.channels), policy.fallback).channels,
+      policy.channels,
+      deps,
     );
-  } catch (error) {
-    // The state store is down (not a conflict: those are retried inside): a duplicate page is better than none.
-    // Deliver as if every alert were new, and say so; failures still become dead letters.
-    const outcomes = await deliverRouted(routed.channels, policy.channels, deps);
     return {
-      alerts: alerts.length,
-      unrouted: routed.unrouted,
-      applied: {},
       outcomes,
       deadLettered: await keepDeadLetters(outcomes, deps.deadLetters, deps.now()),
-      deferred: [],
-      inhibited: 0,
-      silenced: 0,
-      stateUnavailable: `${deps.state.description}: ${(error as Error).message}`,
+      stateUnavailable: `${deps.state.description}: ${(failure?.reason as Error | undefined)?.message}`,
     };
   }
+  const stateless = unstored.length > 0 ? await deliverWithoutState(unstored) : undefined;
   const applied: DispatchReport['applied'] = {};
   const queued = new Set<string>();
   let dueAt = Number.POSITIVE_INFINITY;
@@ -103,11 +104,12 @@ export async function dispatch(
     alerts: alerts.length,
     unrouted: routed.unrouted,
     applied,
-    outcomes: [],
-    deadLettered: [],
+    outcomes: stateless?.outcomes ?? [],
+    deadLettered: stateless?.deadLettered ?? [],
     deferred: [],
     inhibited: 0,
     silenced: 0,
+    ...(stateless ? { stateUnavailable: stateless.stateUnavailable } : {}),
   };
   if (queued.size === 0) return report;
 
@@ -124,5 +126,13 @@ export async function dispatch(
     queued,
     Math.max(dueAt, deps.now().getTime()),
   );
-  return { ...report, ...flushed, applied, unrouted: routed.unrouted, alerts: alerts.length };
+  return {
+    ...report,
+    ...flushed,
+    outcomes: [...report.outcomes, ...flushed.outcomes],
+    deadLettered: [...report.deadLettered, ...flushed.deadLettered],
+    applied,
+    unrouted: routed.unrouted,
+    alerts: alerts.length,
+  };
 }

@@ -359,6 +359,28 @@ describe.each(STORES)('alert state on %s', (kind) => {
       expect(report!.stateUnavailable).toMatch(/connection refused/);
     });
 
+    it('a store that fails for one alert of a batch sends that one without state, and the others once', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
+      const flaky = cw('critical', 'ALARM', 0);
+      const other = labelledAlert({ alertname: 'DiskFull', host: 'db' }, 'firing', T0);
+      const down = new Error('throttled');
+      const partly = storyWorld(
+        yaml('alerts: { groupWait: 0 }\n'),
+        {
+          ...w.state,
+          get: (partition, key) =>
+            key === flaky.fingerprint ? Promise.reject(down) : w.state.get(partition, key),
+        },
+        { t: T0 },
+      );
+      const [report] = await partly.send(flaky, other);
+      expect(drain().sort()).toEqual(['ops: FIRING DiskFull', `ops: FIRING ${name('critical')}`].sort());
+      expect(report!.stateUnavailable).toMatch(/throttled/);
+      // The one the store took was sent on the stateful path: the sweep has nothing left to send again.
+      await w.sweep();
+      expect(drain()).toEqual([]);
+    });
+
     it('a channel that fails is dead-lettered once, and its resolution still follows', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       for (let i = 0; i < 5; i++) peers.ops.badRequest();
