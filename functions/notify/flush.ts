@@ -204,11 +204,16 @@ export async function flush(
     }
   }
 
-  const results = await Promise.all([...due].map(([channel, list]) => flushChannel(ctx, channel, list, now)));
-  for (const result of results) {
-    report.outcomes.push(...result.outcomes);
-    report.deadLettered.push(...result.deadLettered);
-    report.deferred.push(...result.deferred);
+  // Every channel finishes (sends and marks what it sent) before one's failure is raised: a channel left running
+  // behind a rejection could be frozen with its Lambda before marking, and its messages sent again later.
+  const settled = await Promise.allSettled(
+    [...due].map(([channel, list]) => flushChannel(ctx, channel, list, now)),
+  );
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    report.outcomes.push(...outcome.value.outcomes);
+    report.deadLettered.push(...outcome.value.deadLettered);
+    report.deferred.push(...outcome.value.deferred);
   }
   return report;
 }

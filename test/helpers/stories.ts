@@ -50,10 +50,15 @@ export interface StoryWorld {
   sweep(): Promise<SweepReport>;
 }
 
-export function storyWorld(configYaml: string, state: AlertStateStore, clockAt: { t: number }): StoryWorld {
+export function storyWorld(
+  configYaml: string,
+  state: AlertStateStore,
+  clockAt: { t: number },
+  options: { deadLetterStore?: (memory: DeadLetterStore) => DeadLetterStore } = {},
+): StoryWorld {
   const config = parseConfig(configYaml);
   const deadLetters: DeadLetter[] = [];
-  const letters: DeadLetterStore = {
+  const memory: DeadLetterStore = {
     description: 'memory',
     put: async (list) => {
       deadLetters.push(...list);
@@ -62,6 +67,7 @@ export function storyWorld(configYaml: string, state: AlertStateStore, clockAt: 
     remove: async () => undefined,
     requeue: async () => undefined,
   };
+  const letters = options.deadLetterStore?.(memory) ?? memory;
   const now = () => clockAt.t;
   const deps = (): DispatchDeps => ({
     now: () => new Date(now()),

@@ -381,6 +381,26 @@ describe.each(STORES)('alert state on %s', (kind) => {
       expect(drain()).toEqual([]);
     });
 
+    it('a channel whose dead letter cannot be written fails the invocation only after the others have sent and marked', async () => {
+      const clock = { t: T0 };
+      const both = yaml('alerts: { groupWait: 0 }\n', '  - channels: [ops, team]\n');
+      const w = storyWorld(both, await freshStore(kind, peers.dynalite, () => clock.t), clock, {
+        deadLetterStore: (memory) => ({
+          ...memory,
+          put: () => Promise.reject(new Error('SQS is down')),
+        }),
+      });
+      drain();
+      // ops refuses once (a 400 is not retried) and its letter cannot be kept.
+      peers.ops.badRequest();
+      await expect(w.send(cw('critical', 'ALARM', 0))).rejects.toThrow(/SQS is down/);
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`, `team: FIRING ${name('critical')}`]);
+      // Once the claims have passed, the sweep sends what is still owed (ops) and nothing that went out (team).
+      clock.t = T0 + 5 * MINUTE;
+      await w.sweep();
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+    });
+
     it('a channel that fails is dead-lettered once, and its resolution still follows', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       for (let i = 0; i < 5; i++) peers.ops.badRequest();
