@@ -17,6 +17,9 @@ export const SQS_MESSAGE_MAX_BYTES = 262_144;
 /** Long enough for a replay to resend and delete before the message reappears. */
 const REPLAY_VISIBILITY_TIMEOUT_S = 120;
 
+/** What an alert's summary and each label keep when even the slimmed alert is over the message size. */
+const KEPT_TEXT_CHARS = 1_000;
+
 /** Splits a letter whose alerts don't fit one SQS message into several letters that do. */
 export function fitLetter(letter: DeadLetter, maxBytes = SQS_MESSAGE_MAX_BYTES): DeadLetter[] {
   if (Buffer.byteLength(JSON.stringify(letter)) <= maxBytes) return [letter];
@@ -29,7 +32,18 @@ export function fitLetter(letter: DeadLetter, maxBytes = SQS_MESSAGE_MAX_BYTES):
       annotations: {},
       description: '(description dropped: alert exceeded the queue message size)',
     };
-    return [{ ...letter, alerts: [slim] }];
+    const slimmed = { ...letter, alerts: [slim] };
+    if (Buffer.byteLength(JSON.stringify(slimmed)) <= maxBytes) return [slimmed];
+    // Still too big (a huge summary or label values): cut them down, so the letter is kept at all.
+    const cut = (text: string) =>
+      text.length > KEPT_TEXT_CHARS ? `${text.slice(0, KEPT_TEXT_CHARS)}…` : text;
+    const kept = {
+      ...slim,
+      summary: cut(slim.summary),
+      labels: Object.fromEntries(Object.entries(slim.labels).map(([name, value]) => [cut(name), cut(value)])),
+      links: [],
+    };
+    return [{ ...letter, alerts: [kept] }];
   }
   const middle = Math.ceil(letter.alerts.length / 2);
   return [

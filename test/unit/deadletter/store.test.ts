@@ -100,6 +100,22 @@ describe('dead letters in SQS messages', () => {
     expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThanOrEqual(262_144);
   });
 
+  it('cuts the summary and labels of an alert still too big once slimmed, so its letter is kept at all', () => {
+    const huge = {
+      ...alert('Huge'),
+      summary: 's'.repeat(200_000),
+      labels: { alertname: 'Huge', blob: 'b'.repeat(200_000) },
+    };
+    const [part] = fitLetter(letter('huge', [huge]), 262_144);
+    expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThanOrEqual(262_144);
+    expect([part!.alerts[0]!.name, part!.alerts[0]!.labels.alertname, part!.alerts[0]!.fingerprint]).toEqual([
+      'Huge',
+      'Huge',
+      'Huge',
+    ]);
+    expect(part!.alerts[0]!.summary).toHaveLength(1_001);
+  });
+
   it.each([
     ['valid', JSON.stringify(letter('a', [])), true],
     ['other version', JSON.stringify({ ...letter('a', []), version: 2 }), false],
