@@ -49,12 +49,15 @@ interface Job {
 }
 
 /** A failed inspection as a target failure: the page was too heavy, or the worker broke. */
-function failed(detail: string): Interpretation {
+function failed(detail: string, reason: 'parse' | 'deadline' = 'parse'): Interpretation {
   return {
-    inspection: { failure: { reason: 'parse', detail }, values: [], warnings: [] },
+    inspection: { failure: { reason, detail }, values: [], warnings: [] },
     failedConditions: [],
   };
 }
+
+/** The round ended first: the target was not probed to the end (nothing published, run.ts). */
+const cutByDeadline = () => failed('the round ran out of time before this page was inspected', 'deadline');
 
 /** The body as an ArrayBuffer of its own, so it can be moved to the worker without detaching a shared pool slab. */
 function ownedBody(body: Buffer): ArrayBuffer {
@@ -142,6 +145,16 @@ class InspectionWorker {
     return worker;
   }
 
+  /** The round ended while `job` runs here: the worker is stopped (the next job starts a fresh one). */
+  abort(job: Job): boolean {
+    if (this.current !== job) return false;
+    const worker = this.worker;
+    this.worker = undefined;
+    void worker?.terminate();
+    this.finish(cutByDeadline());
+    return true;
+  }
+
   private finish(interpretation: Interpretation): void {
     const job = this.current;
     this.current = undefined;
@@ -157,11 +170,24 @@ class InspectionPool {
   private readonly queue: Job[] = [];
   private ids = 0;
 
-  run(request: InterpretRequest): Promise<Interpretation> {
+  run(request: InterpretRequest, signal?: AbortSignal): Promise<Interpretation> {
     return new Promise((resolve) => {
-      this.queue.push({ id: ++this.ids, request, resolve });
+      const job: Job = { id: ++this.ids, request, resolve };
+      this.queue.push(job);
+      // A round's deadline reaches its queued and running inspections too: the round ends when it says.
+      signal?.addEventListener('abort', () => this.abort(job), { once: true });
       this.next();
     });
+  }
+
+  private abort(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.resolve(cutByDeadline());
+      return;
+    }
+    for (const worker of this.workers) if (worker.abort(job)) return;
   }
 
   next(): void {
@@ -174,10 +200,14 @@ class InspectionPool {
 
 const pool = new InspectionPool();
 
-/** Inspects a response: inline when small, in the capped worker when large. Never rejects. */
-export function inspectResponse(request: InterpretRequest): Promise<Interpretation> {
+/**
+ * Inspects a response: inline when small, in the capped worker when large, never past `signal` (the round's
+ * deadline: a page still queued or inspecting then is reason `deadline`). Never rejects.
+ */
+export function inspectResponse(request: InterpretRequest, signal?: AbortSignal): Promise<Interpretation> {
   if (request.response.body.byteLength <= INLINE_MAX_BYTES) return Promise.resolve(interpret(request));
-  return pool.run(request);
+  if (signal?.aborted) return Promise.resolve(cutByDeadline());
+  return pool.run(request, signal);
 }
 
 // In the worker thread: answer inspection requests.

@@ -29,7 +29,7 @@ export interface RecordedSample {
 
 export interface Inspection {
   /** Set when the body could not be understood at all (reason parse) or a metric found nothing (extract). */
-  failure?: { reason: Extract<FailureReason, 'parse' | 'extract'>; detail: string };
+  failure?: { reason: Extract<FailureReason, 'parse' | 'extract' | 'deadline'>; detail: string };
   values: ExtractedValue[];
   warnings: string[];
   /** The parsed JSON document, for `$.` conditions. */

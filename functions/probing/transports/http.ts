@@ -76,16 +76,20 @@ export const http: Transport<'http'> = {
       return fail('status', `status (${outcome.status}) not in ${describeStatus(target.expect.status)}`);
     }
 
-    const { inspection, failedConditions } = await inspectResponse({
-      target,
-      response: outcome,
-      durationMs: outcome.durationMs,
-      maxSeries: target.maxSeries ?? config.probe.maxSeries,
-      atMs: timestamp.getTime(),
-      history: ctx.history ?? [],
-    });
+    const { inspection, failedConditions } = await inspectResponse(
+      {
+        target,
+        response: outcome,
+        durationMs: outcome.durationMs,
+        maxSeries: target.maxSeries ?? config.probe.maxSeries,
+        atMs: timestamp.getTime(),
+        history: ctx.history ?? [],
+      },
+      ctx.signal,
+    );
     if (inspection.recorded) ctx.record?.(inspection.recorded);
     const partial = { values: inspection.values, warnings: inspection.warnings };
+    if (inspection.failure?.reason === 'deadline') return fail('deadline', inspection.failure.detail);
     if (inspection.failure?.reason === 'parse') return fail('parse', inspection.failure.detail, partial);
     if (failedConditions.length > 0) return fail('condition', failedConditions.join('; '), partial);
     if (inspection.failure) return fail(inspection.failure.reason, inspection.failure.detail, partial);
