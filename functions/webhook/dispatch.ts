@@ -14,6 +14,7 @@ import { type Deferred, flush } from '../notify/flush';
 import { alertPolicy } from '../notify/sweep';
 import { route } from '../routing/routes';
 import { type Applied, applyAlert } from '../state/alerts';
+import { silencer } from '../state/silences';
 import type { AlertStateStore } from '../state/item-store';
 
 export interface DispatchDeps {
@@ -77,8 +78,11 @@ export async function dispatch(
   const unstored = alerts.filter((_, index) => settled[index]?.status === 'rejected');
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   async function deliverWithoutState(list: readonly Alert[]) {
+    // The config's maintenance windows need no state: they still mute (the stored silences cannot be read).
+    const inMaintenance = silencer([], policy.maintenance, now);
+    const unmuted = list.filter((alert) => alert.status !== 'firing' || inMaintenance(alert.labels).length === 0);
     const outcomes = await deliverRouted(
-      route(list, policy.routes, Object.keys(policy.channels), policy.fallback).channels,
+      route(unmuted, policy.routes, Object.keys(policy.channels), policy.fallback).channels,
       policy.channels,
       deps,
     );

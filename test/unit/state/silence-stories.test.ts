@@ -311,6 +311,30 @@ ${intervals}`;
     expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
   });
 
+  it('still mutes with the state store down (the window is config, not state)', async () => {
+    const config = yaml(
+      window(`      - weekdays: [tuesday]
+        times: [{ start_time: "09:30", end_time: "10:30" }]
+`),
+    );
+    const w = await world(kind, config);
+    const down = new Error('connection refused');
+    const broken = storyWorld(
+      config,
+      {
+        ...w.state,
+        get: () => Promise.reject(down),
+        put: () => Promise.reject(down),
+        list: () => Promise.reject(down),
+      },
+      { t: T0 },
+    );
+    const [report] = await broken.send(firing(goroutines('db'), 0), firing(goroutines('one-api'), 0));
+    expect(report!.stateUnavailable).toMatch(/connection refused/);
+    // one-api's alert only: db's is in its window.
+    expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
+  });
+
   it('a window in a named zone follows its local time (Asia/Shanghai, 18:00 there)', async () => {
     const w = await world(
       kind,
