@@ -143,7 +143,12 @@ export function decide(
           ? { applied: 'duplicate', next: { ...current, changedAt: iso } }
           : { applied: 'duplicate' };
       }
-    } else if (current && at <= Date.parse(current.changedAt)) return { applied: 'stale' };
+    } else if (current && at <= Date.parse(current.changedAt) && !EPISODE_SOURCES.has(alert.source))
+      // A retry overtaken by the resolution: Lambda retries an SNS or EventBridge event for hours. Not so for
+      // Alertmanager and Grafana (a synchronous POST, serialised per group): a firing after the resolution, even
+      // with the episode's startsAt, is it firing again (Alertmanager resolves on its own when Prometheus goes
+      // quiet, and re-fires with the original startsAt when it comes back).
+      return { applied: 'stale' };
     const id = pendingId('firing', at);
     return {
       applied: 'firing',

@@ -97,6 +97,22 @@ describe.each(STORES)('alert state on %s', (kind) => {
       expect(drain()).toEqual(['ops: FIRING HighGoroutines']);
     });
 
+    it('an Alertmanager firing after its own resolution, with the same startsAt, pages again', async () => {
+      const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
+      const labels = { alertname: 'HighGoroutines', target: 'one-api' };
+      await w.send(labelledAlert(labels, 'firing', T0));
+      // Prometheus went quiet: Alertmanager resolved it at its resolve timeout...
+      await w.send(labelledAlert(labels, 'resolved', T0, T0 + 10 * MINUTE));
+      w.clock.advance(20 * MINUTE);
+      // ...and Prometheus, back, sends the same alert: firing since T0.
+      await w.send(labelledAlert(labels, 'firing', T0));
+      expect(drain()).toEqual([
+        'ops: FIRING HighGoroutines',
+        'ops: RESOLVED HighGoroutines',
+        'ops: FIRING HighGoroutines',
+      ]);
+    });
+
     it('a retry of the firing that arrives after its resolution is stale, not a new page', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       await w.send(cw('critical', 'ALARM', 0));
