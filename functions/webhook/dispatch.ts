@@ -14,8 +14,8 @@ import { type Deferred, flush } from '../notify/flush';
 import { alertPolicy } from '../notify/sweep';
 import { route } from '../routing/routes';
 import { type Applied, applyAlert } from '../state/alerts';
-import { silencer } from '../state/silences';
 import type { AlertStateStore } from '../state/item-store';
+import { silencer } from '../state/silences';
 
 export interface DispatchDeps {
   deliver: DeliverDeps;
@@ -80,7 +80,9 @@ export async function dispatch(
   async function deliverWithoutState(list: readonly Alert[]) {
     // The config's maintenance windows need no state: they still mute (the stored silences cannot be read).
     const inMaintenance = silencer([], policy.maintenance, now);
-    const unmuted = list.filter((alert) => alert.status !== 'firing' || inMaintenance(alert.labels).length === 0);
+    const unmuted = list.filter(
+      (alert) => alert.status !== 'firing' || inMaintenance(alert.labels).length === 0,
+    );
     const outcomes = await deliverRouted(
       route(unmuted, policy.routes, Object.keys(policy.channels), policy.fallback).channels,
       policy.channels,
