@@ -193,7 +193,10 @@ export function decide(
     const inFlight = waiting?.status === 'firing' && isClaimed(waiting, options.now);
     // Held past its group wait (a rate budget, a blocked robot): it was to be said, so its resolution is.
     const owed = waiting?.status === 'firing' && waiting.owed === true;
-    if (said || inFlight || owed) pending[channel] = { status: 'resolved', id, dueAt };
+    // While its firing is still being sent (retries), the resolution waits for that sender's claim to end: sent
+    // meanwhile, it could reach the chat before the firing it resolves.
+    const after = inFlight ? Math.max(dueAt, waiting.claimedUntil ?? dueAt) : dueAt;
+    if (said || inFlight || owed) pending[channel] = { status: 'resolved', id, dueAt: after };
   }
   const { inhibitedBy: _muted, ...rest } = current;
   return {

@@ -353,6 +353,29 @@ describe.each(STORES)('alert state on %s', (kind) => {
       await w.sweep();
       expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
     });
+
+    it('a resolution of a firing still being sent waits for that sender, so it never arrives first', async () => {
+      const w = await world(kind, yaml());
+      const { record } = await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], {
+        now: T0,
+        groupWaitMs: 0,
+      });
+      // An invocation holds the firing until T0 + 2 min (a vendor it keeps retrying).
+      await changeRecord(w.state, record!.fingerprint, T0, (current) => ({
+        ...current,
+        pending: { ops: { ...current.pending.ops!, claimedUntil: T0 + 2 * MINUTE } },
+      }));
+      await applyAlert(w.state, cw('critical', 'OK', 30 * SECOND), ['ops'], {
+        now: T0 + 30 * SECOND,
+        groupWaitMs: 5 * SECOND,
+      });
+      w.clock.set(T0 + MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([]);
+      w.clock.set(T0 + 3 * MINUTE);
+      await w.sweep();
+      expect(drain()).toEqual([`ops: RESOLVED ${name('critical')}`]);
+    });
   });
 
   describe('failures', () => {
