@@ -46,6 +46,20 @@ async function world(kind: StoreKind, config: string): Promise<StoryWorld> {
   return storyWorld(config, await freshStore(kind, peers.dynalite, () => clock.t), clock);
 }
 
+/** A world whose critical firing is queued for ops and held by an invocation until `until`. */
+async function claimedFiring(kind: StoreKind, until: number): Promise<StoryWorld> {
+  const w = await world(kind, yaml());
+  const { record } = await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], {
+    now: T0,
+    groupWaitMs: 0,
+  });
+  await changeRecord(w.state, record!.fingerprint, T0, (current) => ({
+    ...current,
+    pending: { ops: { ...current.pending.ops!, claimedUntil: until } },
+  }));
+  return w;
+}
+
 describe.each(STORES)('alert state on %s', (kind) => {
   describe('dedup: one state change is notified once', () => {
     it('an SNS retry of the same firing, and a resend later, send nothing more', async () => {
@@ -337,15 +351,7 @@ describe.each(STORES)('alert state on %s', (kind) => {
     });
 
     it('an entry claimed by an invocation that died is sent once its claim has passed, not before', async () => {
-      const w = await world(kind, yaml());
-      const { record } = await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], {
-        now: T0,
-        groupWaitMs: 0,
-      });
-      await changeRecord(w.state, record!.fingerprint, T0, (current) => ({
-        ...current,
-        pending: { ops: { ...current.pending.ops!, claimedUntil: T0 + 2 * MINUTE } },
-      }));
+      const w = await claimedFiring(kind, T0 + 2 * MINUTE);
       w.clock.set(T0 + MINUTE);
       await w.sweep();
       expect(drain()).toEqual([]);
@@ -355,16 +361,8 @@ describe.each(STORES)('alert state on %s', (kind) => {
     });
 
     it('a resolution of a firing still being sent waits for that sender, so it never arrives first', async () => {
-      const w = await world(kind, yaml());
-      const { record } = await applyAlert(w.state, cw('critical', 'ALARM', 0), ['ops'], {
-        now: T0,
-        groupWaitMs: 0,
-      });
       // An invocation holds the firing until T0 + 2 min (a vendor it keeps retrying).
-      await changeRecord(w.state, record!.fingerprint, T0, (current) => ({
-        ...current,
-        pending: { ops: { ...current.pending.ops!, claimedUntil: T0 + 2 * MINUTE } },
-      }));
+      const w = await claimedFiring(kind, T0 + 2 * MINUTE);
       await applyAlert(w.state, cw('critical', 'OK', 30 * SECOND), ['ops'], {
         now: T0 + 30 * SECOND,
         groupWaitMs: 5 * SECOND,
