@@ -291,6 +291,22 @@ describe.each(STORES)('alert state on %s', (kind) => {
       expect(drain()).toEqual([`ops: RESOLVED ${name('critical')}`]);
     });
 
+    it('a warning paged before its critical is not reminded while the critical fires: one reminder per breach', async () => {
+      const w = await world(
+        kind,
+        yaml('alerts: { groupWait: 0 }\n', '  - channels: [ops]\n    repeat: 10m\n'),
+      );
+      await w.send(cw('warning', 'ALARM', 0));
+      w.clock.set(T0 + MINUTE);
+      await w.send(cw('critical', 'ALARM', MINUTE));
+      expect(drain()).toEqual([`ops: FIRING ${name('warning')}`, `ops: FIRING ${name('critical')}`]);
+      for (let minute = 2; minute <= 12; minute++) {
+        w.clock.set(T0 + minute * MINUTE);
+        await w.sweep();
+      }
+      expect(drain()).toEqual([`ops: FIRING ${name('critical')}`]);
+    });
+
     it('routes without repeat send no reminders', async () => {
       const w = await world(kind, yaml('alerts: { groupWait: 0 }\n'));
       await w.send(cw('critical', 'ALARM', 0));
